@@ -1,0 +1,131 @@
+# shared-rootfs — one non-recursive Makefile.
+#
+#   make                 build every tool into $(B)/
+#   make check           unit tests (plain and ASan/UBSan), host bats suites, VM suites
+#   make check-vm        only the suites that need the qemu guest (device-mapper, SELinux)
+#   make demo            the whole flow on a throwaway loop-backed pool
+#   make install         PREFIX, DESTDIR, sbindir, mandir, ... are honoured
+#
+# Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (warnings are errors), B (build dir).
+
+VERSION := 0.1.0
+
+PREFIX ?= /usr/local
+exec_prefix ?= $(PREFIX)
+sbindir ?= $(exec_prefix)/sbin
+datarootdir ?= $(PREFIX)/share
+mandir ?= $(datarootdir)/man
+bashcompdir ?= $(datarootdir)/bash-completion/completions
+
+B ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+WARNINGS := -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -Wundef -Wpointer-arith
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+# Every system library any file uses; headers only, for compiling.  What each
+# tool links is listed per tool below.
+ALL_PKGS := mount blkid devmapper libselinux
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
+SRFS_CPPFLAGS := -D_GNU_SOURCE -DSRFS_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS)
+SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
+
+# ---- the tools ---------------------------------------------------------------
+# <tool>_PKGS: the system libraries (pkg-config names) that tool links.
+TOOLS :=
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+TOOL_BINS := $(TOOLS:%=$(B)/%)
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
+HELPERS := state-tool
+HELPER_BINS := $(HELPERS:%=$(B)/tests/helpers/%)
+
+.PHONY: all
+all: $(TOOL_BINS) $(HELPER_BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SRFS_CPPFLAGS) $(CPPFLAGS) $(SRFS_CFLAGS) -c -o $@ $<
+
+$(B)/libsrfs.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(TOOL_BINS): $(B)/%: $(B)/cmd/%.o $(B)/libsrfs.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
+		$(if $($*_PKGS),$(shell $(PKG_CONFIG) --libs $($*_PKGS)))
+
+$(HELPER_BINS): $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libsrfs.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(B)/tests/unit/test-unit: $(UNIT_OBJS) $(B)/libsrfs.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(TOOLS:%=$(B)/cmd/%.d) \
+	$(HELPERS:%=$(B)/tests/helpers/%.d)
+
+# ---- tests -------------------------------------------------------------------
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+BATS ?= bats
+VM_TIMEOUT ?= 1200
+VM_SUITES ?= tests/vm/*.bats
+
+.PHONY: deps check check-build check-unit check-asan check-host check-vm unit
+# Installs missing Debian packages (as root), or names them; DEPS=0 skips it.
+deps:
+ifneq ($(DEPS),0)
+	@tests/deps ensure
+endif
+
+unit: $(B)/tests/unit/test-unit
+	$(B)/tests/unit/test-unit
+
+check: deps
+	$(MAKE) --no-print-directory WERROR=1 check-build
+	$(MAKE) --no-print-directory WERROR=1 check-unit
+	$(MAKE) --no-print-directory WERROR=1 check-asan
+	$(MAKE) --no-print-directory WERROR=1 check-host
+	$(MAKE) --no-print-directory WERROR=1 check-vm
+
+# The tree must build warning-free with gcc and with clang.
+check-build:
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory CC=clang B=$(B)/clang all
+
+check-unit: unit
+
+check-asan:
+	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="-O1 -g $(SANITIZE)" \
+		LDFLAGS="$(SANITIZE)" unit
+
+check-host: all
+	SRFS_BUILD=$(abspath $(B)) $(BATS) tests/*.bats
+
+check-vm: all
+	SRFS_BUILD=$(abspath $(B)) tests/vm/run -t $(VM_TIMEOUT) -e SRFS_BUILD -- \
+		$(BATS) $(VM_SUITES)
+
+# ---- demo ----------------------------------------------------------------------
+.PHONY: demo
+demo: deps all
+	SRFS_BUILD=$(abspath $(B)) demo/run
+
+# ---- install -------------------------------------------------------------------
+.PHONY: install uninstall clean
+install: all
+	install -d $(DESTDIR)$(sbindir)
+	$(if $(TOOLS),install -m 0755 $(TOOL_BINS) $(DESTDIR)$(sbindir)/)
+
+uninstall:
+	$(if $(TOOLS),rm -f $(TOOLS:%=$(DESTDIR)$(sbindir)/%))
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+
+#include "cli.h"
+#include "log.h"
+
+void srfs_cli_init(int argc, char **argv)
+{
+	srfs_log_init(argc > 0 ? argv[0] : NULL);
+}
+
+int srfs_cli_common_option(int c)
+{
+	switch (c) {
+	case 'v':
+		srfs_log_set_level(SRFS_LOG_VERBOSE);
+		return 1;
+	case 'q':
+		srfs_log_set_level(SRFS_LOG_QUIET);
+		return 1;
+	case 'V':
+		printf("%s (shared-rootfs) %s\n", srfs_log_prog(), SRFS_VERSION);
+		exit(SRFS_EXIT_OK);
+	}
+	return 0;
+}
+
+int srfs_cli_usage_error(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", srfs_log_prog(),
+		line, srfs_log_prog());
+	return SRFS_EXIT_USAGE;
+}
+
+static int have_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return negative_errno();
+	return !!(data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN));
+}
+
+int srfs_cli_require_admin(void)
+{
+	if (getuid() != geteuid() || getgid() != getegid()) {
+		log_error("refusing to run setuid or setgid: shared-rootfs tools are meant to be "
+			  "run by root only (remove the setuid/setgid bit)");
+		return -EPERM;
+	}
+	int r = have_cap_sys_admin();
+	if (r < 0)
+		return log_errno(r, "cannot read the process capabilities");
+	if (r == 0) {
+		log_error("must be run as root (CAP_SYS_ADMIN is needed)");
+		return -EPERM;
+	}
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What every tool does the same way: common options, privilege checks. */
+#pragma once
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "macro.h"
+
+#ifndef SRFS_VERSION
+#define SRFS_VERSION "unknown"
+#endif
+
+/* Exit codes of the tools (the mount helpers use libmount's MNT_EX_*). */
+#define SRFS_EXIT_OK 0
+#define SRFS_EXIT_FAILURE 1
+#define SRFS_EXIT_USAGE 2
+
+/* Long options every tool takes; their short forms are "hVvq". */
+#define SRFS_COMMON_OPTIONS                                                              \
+	{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },       \
+		{ "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' }
+#define SRFS_COMMON_SHORT "hVvq"
+#define SRFS_COMMON_HELP                                                                 \
+	"  -v, --verbose          say more about what is done\n"                           \
+	"  -q, --quiet            print errors only\n"                                     \
+	"  -h, --help             show this help and exit\n"                               \
+	"  -V, --version          show the version and exit\n"
+
+/* Sets up logging from argv[0]. */
+void srfs_cli_init(int argc, char **argv);
+
+/*
+ * Handles -v, -q and -V (which exits); returns 1 when C was one of them.
+ * -h is the tool's own (it prints the tool's usage).
+ */
+int srfs_cli_common_option(int c);
+
+/* "Try 'prog --help'." after a usage error; returns SRFS_EXIT_USAGE. */
+int srfs_cli_usage_error(const char *fmt, ...) _printf_(1, 2);
+
+/*
+ * Refuses to run setuid or setgid, and without CAP_SYS_ADMIN, with a
+ * message saying so; call before touching anything.  0 or -EPERM.
+ */
+int srfs_cli_require_admin(void);

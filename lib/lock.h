@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Locks: flock(2) on files under <rundir>/locks, never removed (removing a
+ * lock file races with the next taker).
+ *
+ * THE LOCK ORDER.  A process takes locks only in increasing level, at most
+ * one lock per level at a time; taking a level at or below one it already
+ * holds is a bug and fails with -EDEADLK (and a message) instead of risking
+ * a deadlock.  The levels:
+ *
+ *   1 SRFS_LOCK_CATALOG  "catalog"     pools and images: create, remove, intents
+ *   2 SRFS_LOCK_POOL     "pool.NAME"   a pool's device, thin ids, transaction id
+ *   3 SRFS_LOCK_IMAGE    "image.NAME"  an image's activation and mount
+ *   4 SRFS_LOCK_SHARE    "share.ID"    one container's share record and mount
+ *
+ * The runtime directory's own flock, taken while it is made a private mount,
+ * is held alone and released before any of these.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+enum srfs_lock_level {
+	SRFS_LOCK_CATALOG = 1,
+	SRFS_LOCK_POOL = 2,
+	SRFS_LOCK_IMAGE = 3,
+	SRFS_LOCK_SHARE = 4,
+};
+
+struct srfs_lock {
+	int fd;
+	enum srfs_lock_level level;
+};
+
+#define SRFS_LOCK_INIT { .fd = -1 }
+
+/*
+ * Takes the lock of LEVEL named NAME (NULL for the catalog) in the runtime
+ * directory RUN_FD, exclusive or SHARED, waiting for it.
+ */
+int srfs_lock_take(struct srfs_lock *lock, int run_fd, enum srfs_lock_level level,
+		   const char *name, bool shared);
+void srfs_lock_release(struct srfs_lock *lock);
+#define _cleanup_lock_ _cleanup_(srfs_lock_release)

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
+
+/* Checks an opened state directory: ours, a directory, 0700-ish. */
+static int check_dir(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return log_errno(negative_errno(), "cannot stat %s", path);
+	if (!S_ISDIR(st.st_mode)) {
+		log_error("state directory %s is not a directory", path);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid()) {
+		log_error("state directory %s is owned by uid %u, not by uid %u", path,
+			  (unsigned)st.st_uid, (unsigned)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & 077) {
+		log_error("state directory %s has mode %04o: it must not be open to group or "
+			  "others (chmod 0700)",
+			  path, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int open_dir_at(int dirfd, const char *name, const char *path, bool create, int *out)
+{
+	_cleanup_close_ int fd = -1;
+
+	for (int attempt = 0;; attempt++) {
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			break;
+		if (errno == ELOOP || (errno == ENOTDIR && faccessat(dirfd, name, F_OK,
+								     AT_SYMLINK_NOFOLLOW) == 0)) {
+			struct stat st;
+			if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode)) {
+				log_error("state directory %s is a symbolic link", path);
+				return -ELOOP;
+			}
+			log_error("state directory %s is not a directory", path);
+			return -ENOTDIR;
+		}
+		if (errno != ENOENT)
+			return log_errno(negative_errno(), "cannot open state directory %s", path);
+		if (!create)
+			return -ENOENT;
+		if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+			return log_errno(negative_errno(), "cannot create state directory %s",
+					 path);
+		if (attempt > 2)
+			return log_errno(-EAGAIN, "cannot open state directory %s", path);
+	}
+	int r = check_dir(fd, path);
+	if (r < 0)
+		return r;
+	*out = TAKE_FD(fd);
+	return 0;
+}
+
+int srfs_state_subdir(int dirfd, const char *dir_path, const char *name, bool create,
+		      int *out_fd)
+{
+	_cleanup_free_ char *path = srfs_path_join(dir_path, name);
+	if (!path)
+		return log_errno(-ENOMEM, "cannot open state directory");
+	return open_dir_at(dirfd, name, path, create, out_fd);
+}
+
+static int resolve(const char *env, const char *fallback, char **out)
+{
+	const char *p = getenv(env);
+	char q[SRFS_QUOTE_MAX];
+
+	if (!p || !*p)
+		p = fallback;
+	else if (p[0] != '/') {
+		log_error("%s must be an absolute path, not '%s'", env, srfs_quote(q, sizeof(q), p));
+		return -EINVAL;
+	}
+	*out = strdup(p);
+	return *out ? 0 : log_errno(-ENOMEM, "cannot open state directory");
+}
+
+/* Opens PATH (the parent must exist; the last component is not followed). */
+static int open_top(const char *path, bool create, int *out)
+{
+	_cleanup_free_ char *parent = strdup(path);
+	_cleanup_close_ int parent_fd = -1;
+
+	if (!parent)
+		return log_errno(-ENOMEM, "cannot open state directory %s", path);
+	char *slash = strrchr(parent, '/');
+	const char *base = slash + 1;
+	if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	if (!*base || streq(base, ".") || streq(base, "..")) {
+		log_error("state directory %s is not a plain directory name", path);
+		return -EINVAL;
+	}
+	parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (parent_fd < 0) {
+		if (errno == ENOENT && !create)
+			return -ENOENT;
+		return log_errno(negative_errno(), "cannot open %s (parent of the state directory)",
+				 parent);
+	}
+	return open_dir_at(parent_fd, base, path, create, out);
+}
+
+int srfs_is_mount_root(int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, 0, &stx) < 0)
+		return negative_errno();
+	if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return -EOPNOTSUPP;
+	return !!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/*
+ * Makes the runtime directory a private mount of its own (a bind onto
+ * itself).  Under an flock on the directory (the bind shares its inode, so
+ * the lock holds across it), so that two first runs at once do not stack two
+ * binds; the directory is looked at afresh once the lock is held.
+ */
+static int make_private_mount(struct srfs_state *st)
+{
+	_cleanup_close_ int fd = -1;
+	char fdpath[64];
+	int r;
+
+	while (flock(st->run_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return log_errno(negative_errno(), "cannot lock %s", st->run_path);
+	r = open_top(st->run_path, false, &fd);
+	if (r < 0)
+		return r == -ENOENT ? log_errno(r, "cannot open %s", st->run_path) : r;
+	r = srfs_is_mount_root(fd);
+	if (r < 0)
+		return log_errno(r, "cannot tell whether %s is a mount point", st->run_path);
+	if (r == 0) {
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		if (mount(fdpath, fdpath, NULL, MS_BIND, NULL) < 0)
+			return log_errno(negative_errno(), "cannot make %s a mount point",
+					 st->run_path);
+		closep(&fd);
+		r = open_top(st->run_path, false, &fd);
+		if (r < 0)
+			return r == -ENOENT ? log_errno(r, "cannot open %s", st->run_path) : r;
+		if (srfs_is_mount_root(fd) <= 0) {
+			log_error("%s was replaced while it was being set up", st->run_path);
+			return -EBUSY;
+		}
+	}
+	/* Every time: a later "mount --make-rshared /" may have made it shared again. */
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (mount(NULL, fdpath, NULL, MS_PRIVATE, NULL) < 0)
+		return log_errno(negative_errno(), "cannot make %s a private mount", st->run_path);
+	/* Closing the old descriptor releases the lock. */
+	closep(&st->run_fd);
+	st->run_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int srfs_state_open(struct srfs_state *st, unsigned flags)
+{
+	bool create = flags & SRFS_STATE_CREATE;
+	int r;
+
+	if (flags & SRFS_STATE_RUN) {
+		if (!st->run_path && (r = resolve(SRFS_RUNDIR_ENV, SRFS_RUNDIR_DEFAULT,
+						  &st->run_path)) < 0)
+			return r;
+		if (st->run_fd < 0 && (r = open_top(st->run_path, create, &st->run_fd)) < 0)
+			return r;
+		if ((flags & SRFS_STATE_PRIVATE_MOUNT) && (r = make_private_mount(st)) < 0)
+			return r;
+	}
+	if (flags & SRFS_STATE_CATALOG) {
+		if (!st->catalog_path && (r = resolve(SRFS_STATEDIR_ENV, SRFS_STATEDIR_DEFAULT,
+						      &st->catalog_path)) < 0)
+			return r;
+		if (st->catalog_fd < 0 &&
+		    (r = open_top(st->catalog_path, create, &st->catalog_fd)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+void srfs_state_close(struct srfs_state *st)
+{
+	closep(&st->run_fd);
+	closep(&st->catalog_fd);
+	free(st->run_path);
+	free(st->catalog_path);
+	st->run_path = st->catalog_path = NULL;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The two state directories.
+ *
+ *  runtime  /run/shared-rootfs       ($SHARED_ROOTFS_RUNDIR)   tmpfs: active
+ *           images, their mounts, share records, lock files.  Gone at reboot
+ *           like the mounts it describes.
+ *  catalog  /var/lib/shared-rootfs   ($SHARED_ROOTFS_STATEDIR) pools, images,
+ *           device ids and intents, which outlive a reboot.
+ *
+ * Both are created 0700 on first use and refused when they are symbolic
+ * links, not directories, not owned by us, or open to group or others.
+ * Every access below them goes through the opened descriptors (openat with
+ * O_NOFOLLOW).  The runtime directory can be made its own private mount, so
+ * that mounts made under it never propagate into other mount namespaces.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#define SRFS_RUNDIR_DEFAULT "/run/shared-rootfs"
+#define SRFS_STATEDIR_DEFAULT "/var/lib/shared-rootfs"
+#define SRFS_RUNDIR_ENV "SHARED_ROOTFS_RUNDIR"
+#define SRFS_STATEDIR_ENV "SHARED_ROOTFS_STATEDIR"
+
+enum {
+	SRFS_STATE_RUN = 1 << 0,           /* open the runtime directory */
+	SRFS_STATE_CATALOG = 1 << 1,       /* open the catalog directory */
+	SRFS_STATE_CREATE = 1 << 2,        /* create what is missing */
+	SRFS_STATE_PRIVATE_MOUNT = 1 << 3, /* make the runtime directory a private mount */
+};
+
+struct srfs_state {
+	int run_fd;
+	int catalog_fd;
+	char *run_path;
+	char *catalog_path;
+};
+
+#define SRFS_STATE_INIT { .run_fd = -1, .catalog_fd = -1 }
+
+/*
+ * Opens the directories FLAGS asks for.  Without SRFS_STATE_CREATE a missing
+ * directory is -ENOENT (nothing has been set up yet), not logged.  Every
+ * other failure is logged.
+ */
+int srfs_state_open(struct srfs_state *st, unsigned flags);
+void srfs_state_close(struct srfs_state *st);
+#define _cleanup_state_ _cleanup_(srfs_state_close)
+
+/* Opens (and with CREATE makes, 0700) the subdirectory NAME of DIRFD, checked like the top. */
+int srfs_state_subdir(int dirfd, const char *dir_path, const char *name, bool create,
+		      int *out_fd);
+
+/* Is the directory FD the root of a mount? 1 yes, 0 no, -errno. */
+int srfs_is_mount_root(int fd);

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* String and I/O helpers shared by the library and the tools. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Renders S for a one-line message: printable ASCII as is, everything else
+ * (newline, tab, control and non-ASCII bytes) as C escapes, cut with "..."
+ * when it does not fit.  Returns BUF.
+ */
+const char *srfs_quote(char *buf, size_t size, const char *s);
+#define SRFS_QUOTE_MAX 300
+
+/* Parses a decimal unsigned integer with no sign, space or junk. */
+int srfs_parse_u64(const char *s, uint64_t *out);
+
+/* write()/read() until done; -errno on failure, -EIO on an early EOF for read. */
+int srfs_write_full(int fd, const void *buf, size_t len);
+ssize_t srfs_read_full(int fd, void *buf, size_t len);
+
+/* Reads a whole small file relative to DIRFD (no symlink follow), NUL-terminated. */
+int srfs_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t *len);
+
+/* Joins two path parts with one slash; returns NULL when out of memory. */
+char *srfs_path_join(const char *a, const char *b);

@@ -1,0 +1,39 @@
+# Shared set-up for every bats suite (host and VM).
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+: "${SRFS_BUILD:=$(cd "$BATS_TEST_DIRNAME/.." && while [ ! -f Makefile ]; do cd ..; done && pwd)/build}"
+export SRFS_BUILD
+export PATH="$SRFS_BUILD:$PATH"
+STATE_TOOL=$SRFS_BUILD/tests/helpers/state-tool
+
+# Each test gets its own state directories under its temporary directory.
+srfs_use_temp_state() {
+	export SHARED_ROOTFS_RUNDIR="$BATS_TEST_TMPDIR/run"
+	export SHARED_ROOTFS_STATEDIR="$BATS_TEST_TMPDIR/lib"
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
+
+# Tests that need the device-mapper kernel must run in the guest, never pass
+# silently elsewhere: outside the guest they fail.
+require_dm() {
+	if ! grep -qw device-mapper /proc/devices; then
+		fail "device-mapper is not available in this kernel: run this suite with 'make check-vm'"
+	fi
+}
+
+# Runs "$@" in a new private mount namespace: whatever it mounts is gone when it ends.
+in_mount_ns() {
+	unshare --mount --propagation private -- "$@"
+}
+
+# Exactly one line, and it names what it should.
+assert_one_line_error() {
+	assert_failure
+	[ "${#lines[@]}" -eq 1 ] || fail "expected a one-line message, got ${#lines[@]} lines: $output"
+	assert_output --partial "$1"
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <string.h>
+
+#include "name.h"
+#include "unit.h"
+#include "util.h"
+
+TEST(name_valid)
+{
+	char longest[SRFS_NAME_MAX + 1];
+	memset(longest, 'a', SRFS_NAME_MAX);
+	longest[SRFS_NAME_MAX] = '\0';
+
+	const char *good[] = { "a", "Z", "0", "_x", "alpine-3.19", "a.b_c-D9", "x..y", longest };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECK(srfs_name_check(good[i], NULL) == 0);
+}
+
+TEST(name_invalid)
+{
+	char too_long[SRFS_NAME_MAX + 2];
+	memset(too_long, 'a', SRFS_NAME_MAX + 1);
+	too_long[SRFS_NAME_MAX + 1] = '\0';
+	const char *why = NULL;
+
+	const char *bad[] = { "",    ".",   "..",   "../x", "a/b",  ".hidden", "-x",
+			      "a b", "a\nb", "a\tb", "x\x01", "caf\xc3\xa9", "a:b", "a*",
+			      "/abs", too_long };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		CHECK(srfs_name_check(bad[i], &why) == -EINVAL);
+		CHECK(why != NULL);
+	}
+	CHECK(srfs_name_check(NULL, &why) == -EINVAL);
+	CHECK(srfs_name_check(too_long, &why) == -EINVAL);
+	CHECK_STREQ(why, "longer than 128 characters");
+	CHECK(srfs_name_check("", &why) == -EINVAL);
+	CHECK_STREQ(why, "must not be empty");
+	CHECK(srfs_name_validate("image", "../x") == -EINVAL);
+}
+
+TEST(quote)
+{
+	char buf[SRFS_QUOTE_MAX];
+	CHECK_STREQ(srfs_quote(buf, sizeof(buf), "plain/path"), "plain/path");
+	CHECK_STREQ(srfs_quote(buf, sizeof(buf), "a\nb\tc\\"), "a\\nb\\tc\\\\");
+	CHECK_STREQ(srfs_quote(buf, sizeof(buf), "\x01\xff"), "\\x01\\xff");
+	char small[8];
+	CHECK_STREQ(srfs_quote(small, sizeof(small), "abcdefghij"), "abcd...");
+	CHECK_STREQ(srfs_quote(small, sizeof(small), "abcdefg"), "abcdefg");
+	CHECK_STREQ(srfs_quote(small, sizeof(small), ""), "");
+}
+
+TEST(parse_u64)
+{
+	uint64_t v = 1;
+	CHECK(srfs_parse_u64("0", &v) == 0 && v == 0);
+	CHECK(srfs_parse_u64("18446744073709551615", &v) == 0 && v == UINT64_MAX);
+	CHECK(srfs_parse_u64("18446744073709551616", &v) == -ERANGE);
+	CHECK(srfs_parse_u64("", &v) == -EINVAL);
+	CHECK(srfs_parse_u64("-1", &v) == -EINVAL);
+	CHECK(srfs_parse_u64(" 1", &v) == -EINVAL);
+	CHECK(srfs_parse_u64("1x", &v) == -EINVAL);
+}
+
+TEST(path_join)
+{
+	char *p = srfs_path_join("/run/x/", "/y");
+	CHECK(p != NULL);
+	CHECK_STREQ(p, "/run/x/y");
+	free(p);
+	p = srfs_path_join("/", "y");
+	CHECK_STREQ(p, "/y");
+	free(p);
+}
