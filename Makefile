@@ -30,14 +30,17 @@ endif
 
 # Every system library any file uses; headers only, for compiling.  What each
 # tool links is listed per tool below.
-ALL_PKGS := mount blkid devmapper libselinux
+ALL_PKGS := mount blkid devmapper libselinux json-c
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
 SRFS_CPPFLAGS := -D_GNU_SOURCE -DSRFS_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS)
 SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 
 # ---- the tools ---------------------------------------------------------------
 # <tool>_PKGS: the system libraries (pkg-config names) that tool links.
-TOOLS :=
+TOOLS := thinpool-create thinpool-status thinpool-remove
+thinpool-create_PKGS := devmapper blkid
+thinpool-status_PKGS := devmapper blkid json-c
+thinpool-remove_PKGS := devmapper blkid
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
@@ -48,8 +51,16 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
 HELPERS := state-tool
 HELPER_BINS := $(HELPERS:%=$(B)/tests/helpers/%)
 
-.PHONY: all
-all: $(TOOL_BINS) $(HELPER_BINS)
+MAN_SRCS := $(sort $(wildcard man/*.scd))
+MAN_PAGES := $(MAN_SRCS:man/%.scd=$(B)/man/%)
+
+.PHONY: all man
+all: $(TOOL_BINS) $(HELPER_BINS) man
+man: $(MAN_PAGES)
+
+$(B)/man/%: man/%.scd
+	@mkdir -p $(@D)
+	scdoc <$< >$@.tmp && mv $@.tmp $@
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -96,8 +107,9 @@ check: deps
 	$(MAKE) --no-print-directory WERROR=1 check-vm
 
 # The tree must build warning-free with gcc and with clang.
+# (Separate build directories: make does not rebuild when only flags change.)
 check-build:
-	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory CC=gcc B=$(B)/gcc all
 	$(MAKE) --no-print-directory CC=clang B=$(B)/clang all
 
 check-unit: unit
@@ -121,11 +133,17 @@ demo: deps all
 # ---- install -------------------------------------------------------------------
 .PHONY: install uninstall clean
 install: all
-	install -d $(DESTDIR)$(sbindir)
-	$(if $(TOOLS),install -m 0755 $(TOOL_BINS) $(DESTDIR)$(sbindir)/)
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man7 $(DESTDIR)$(mandir)/man8 \
+		$(DESTDIR)$(bashcompdir)
+	install -m 0755 $(TOOL_BINS) $(DESTDIR)$(sbindir)/
+	install -m 0644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(mandir)/man7/
+	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(mandir)/man8/
+	install -m 0644 $(TOOLS:%=completions/%) $(DESTDIR)$(bashcompdir)/
 
 uninstall:
-	$(if $(TOOLS),rm -f $(TOOLS:%=$(DESTDIR)$(sbindir)/%))
+	rm -f $(TOOLS:%=$(DESTDIR)$(sbindir)/%) $(TOOLS:%=$(DESTDIR)$(bashcompdir)/%)
+	rm -f $(patsubst $(B)/man/%,$(DESTDIR)$(mandir)/man7/%,$(filter %.7,$(MAN_PAGES)))
+	rm -f $(patsubst $(B)/man/%,$(DESTDIR)$(mandir)/man8/%,$(filter %.8,$(MAN_PAGES)))
 
 clean:
 	rm -rf $(B)

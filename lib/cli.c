@@ -6,6 +6,8 @@
 
 #include "cli.h"
 #include "log.h"
+#include "name.h"
+#include "util.h"
 
 void srfs_cli_init(int argc, char **argv)
 {
@@ -36,8 +38,7 @@ int srfs_cli_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", srfs_log_prog(),
-		line, srfs_log_prog());
+	fprintf(stderr, "%s: %s (see '%s --help')\n", srfs_log_prog(), line, srfs_log_prog());
 	return SRFS_EXIT_USAGE;
 }
 
@@ -65,5 +66,22 @@ int srfs_cli_require_admin(void)
 		log_error("must be run as root (CAP_SYS_ADMIN is needed)");
 		return -EPERM;
 	}
+	return 0;
+}
+
+int srfs_cli_name_argument(int argc, char **argv, const char *kind, bool required,
+			   const char **name)
+{
+	char q[SRFS_QUOTE_MAX];
+
+	*name = NULL;
+	if (optind >= argc)
+		return required ? srfs_cli_usage_error("no %s name given", kind) : 0;
+	if (optind + 1 < argc)
+		return srfs_cli_usage_error("unexpected argument '%s'",
+					    srfs_quote(q, sizeof(q), argv[optind + 1]));
+	if (srfs_name_validate(kind, argv[optind]) < 0)
+		return SRFS_EXIT_USAGE;
+	*name = argv[optind];
 	return 0;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "macro.h"
@@ -36,8 +37,16 @@ void srfs_cli_init(int argc, char **argv);
  */
 int srfs_cli_common_option(int c);
 
-/* "Try 'prog --help'." after a usage error; returns SRFS_EXIT_USAGE. */
+/* "prog: MESSAGE (see 'prog --help')" on one line; returns SRFS_EXIT_USAGE. */
 int srfs_cli_usage_error(const char *fmt, ...) _printf_(1, 2);
+
+/*
+ * Takes the one positional argument after the options (optind), a name of
+ * KIND ("pool", "image", ...): missing (when REQUIRED), extra or invalid
+ * arguments are usage errors.  Returns 0, or the exit code to return.
+ */
+int srfs_cli_name_argument(int argc, char **argv, const char *kind, bool required,
+			   const char **name);
 
 /*
  * Refuses to run setuid or setgid, and without CAP_SYS_ADMIN, with a

@@ -12,7 +12,7 @@
 #include "unit.h"
 
 static const struct srfs_record_key share_keys[] = {
-	{ "version", true }, { "image", true }, { "target", true }, { "label", false }, { NULL },
+	{ "version", true }, { "image", true }, { "target", true }, { "label", false }, { 0 },
 };
 
 TEST(record_round_trip)

@@ -1,0 +1,885 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "lock.h"
+#include "log.h"
+#include "loop.h"
+#include "pool.h"
+#include "probe.h"
+#include "record.h"
+#include "size.h"
+#include "util.h"
+
+#define POOLS_DIR "pools"
+#define IMAGES_DIR "images"
+
+static const struct srfs_record_key pool_keys[] = {
+	{ "version", true },
+	{ "dm_name", true },
+	{ "data", true },
+	{ "data_type", true },
+	{ "data_created", true },
+	{ "data_size", true },
+	{ "metadata", true },
+	{ "metadata_type", true },
+	{ "metadata_created", true },
+	{ "metadata_size", true },
+	{ "chunk_size", true },
+	{ "low_water_mark", true },
+	{ "error_if_no_space", true },
+	{ "discard", true },
+	{ "zero_blocks", true },
+	{ "created", true },
+	{ 0 },
+};
+
+void srfs_pool_clear(struct srfs_pool *pool)
+{
+	free(pool->data.path);
+	free(pool->metadata.path);
+	*pool = (struct srfs_pool){ 0 };
+}
+
+static int get_bool(const struct srfs_record *rec, const char *key, bool *out)
+{
+	const char *v = srfs_record_get(rec, key);
+	if (!v || (!streq(v, "0") && !streq(v, "1")))
+		return -EINVAL;
+	*out = streq(v, "1");
+	return 0;
+}
+
+static int load_device(const struct srfs_record *rec, const char *role,
+		       struct srfs_pool_device *d)
+{
+	char key[32];
+	const char *type;
+
+	d->path = strdup(srfs_record_get(rec, role));
+	snprintf(key, sizeof(key), "%s_type", role);
+	type = srfs_record_get(rec, key);
+	if (!d->path || d->path[0] != '/' || !type || (!streq(type, "file") && !streq(type, "block")))
+		return -EINVAL;
+	d->is_file = streq(type, "file");
+	snprintf(key, sizeof(key), "%s_created", role);
+	if (get_bool(rec, key, &d->created) < 0)
+		return -EINVAL;
+	snprintf(key, sizeof(key), "%s_size", role);
+	return srfs_record_get_u64(rec, key, &d->size);
+}
+
+int srfs_pool_load(int catalog_fd, const char *name, struct srfs_pool *pool)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	char err[256];
+	const char *v;
+	int r;
+
+	srfs_pool_clear(pool);
+	dir = openat(catalog_fd, POOLS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return errno == ENOENT ? -ENOENT : log_errno(negative_errno(), "cannot open the pool catalog");
+	r = srfs_record_load(dir, name, pool_keys, &rec, err, sizeof(err));
+	if (r == -ENOENT)
+		return r;
+	if (r == -EBADMSG) {
+		log_error("catalog record of pool %s is corrupt: %s", name, err);
+		return r;
+	}
+	if (r < 0)
+		return log_errno(r, "cannot read the catalog record of pool %s", name);
+
+	snprintf(pool->name, sizeof(pool->name), "%s", name);
+	v = srfs_record_get(&rec, "dm_name");
+	if (strlen(v) > SRFS_DM_NAME_MAX || !*v)
+		goto corrupt;
+	snprintf(pool->dm_name, sizeof(pool->dm_name), "%s", v);
+	if (load_device(&rec, "data", &pool->data) < 0 ||
+	    load_device(&rec, "metadata", &pool->metadata) < 0 ||
+	    srfs_record_get_u64(&rec, "chunk_size", &pool->chunk_size) < 0 ||
+	    !srfs_thin_chunk_valid(pool->chunk_size) ||
+	    srfs_record_get_u64(&rec, "low_water_mark", &pool->low_water_mark) < 0 ||
+	    get_bool(&rec, "error_if_no_space", &pool->error_if_no_space) < 0 ||
+	    get_bool(&rec, "discard", &pool->discard) < 0 ||
+	    get_bool(&rec, "zero_blocks", &pool->zero_blocks) < 0 ||
+	    srfs_record_get_u64(&rec, "created", &pool->created) < 0)
+		goto corrupt;
+	return 0;
+corrupt:
+	log_error("catalog record of pool %s is corrupt: a value is malformed", name);
+	srfs_pool_clear(pool);
+	return -EBADMSG;
+}
+
+static int save_device(struct srfs_record *rec, const char *role,
+		       const struct srfs_pool_device *d)
+{
+	char key[32];
+	int r = srfs_record_set(rec, role, d->path);
+	snprintf(key, sizeof(key), "%s_type", role);
+	if (r == 0)
+		r = srfs_record_set(rec, key, d->is_file ? "file" : "block");
+	snprintf(key, sizeof(key), "%s_created", role);
+	if (r == 0)
+		r = srfs_record_set(rec, key, d->created ? "1" : "0");
+	snprintf(key, sizeof(key), "%s_size", role);
+	if (r == 0)
+		r = srfs_record_set_u64(rec, key, d->size);
+	return r;
+}
+
+static int pool_save(const struct srfs_state *st, const struct srfs_pool *pool)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	int r;
+
+	r = srfs_state_subdir(st->catalog_fd, st->catalog_path, POOLS_DIR, true, &dir);
+	if (r < 0)
+		return r;
+	r = srfs_record_set(&rec, "version", "1");
+	if (r == 0)
+		r = srfs_record_set(&rec, "dm_name", pool->dm_name);
+	if (r == 0)
+		r = save_device(&rec, "data", &pool->data);
+	if (r == 0)
+		r = save_device(&rec, "metadata", &pool->metadata);
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "chunk_size", pool->chunk_size);
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "low_water_mark", pool->low_water_mark);
+	if (r == 0)
+		r = srfs_record_set(&rec, "error_if_no_space", pool->error_if_no_space ? "1" : "0");
+	if (r == 0)
+		r = srfs_record_set(&rec, "discard", pool->discard ? "1" : "0");
+	if (r == 0)
+		r = srfs_record_set(&rec, "zero_blocks", pool->zero_blocks ? "1" : "0");
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "created", pool->created);
+	if (r == 0)
+		r = srfs_record_save(dir, pool->name, &rec, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot write the catalog record of pool %s", pool->name);
+	return 0;
+}
+
+/* ---- the devices under a pool ------------------------------------------------ */
+
+struct opened_device {
+	const char *role; /* "data", "metadata" */
+	char *path;
+	int fd;
+	bool is_file;
+	bool created;
+	uint64_t size;
+	dev_t devno; /* block device, or the loop device once attached */
+	dev_t file_dev;
+	ino_t file_ino;
+	struct srfs_loop loop;
+};
+
+static void opened_device_close(struct opened_device *d)
+{
+	closep(&d->fd);
+	srfs_loop_close(&d->loop);
+	free(d->path);
+	d->path = NULL;
+}
+
+/* Removes a file this run created, when the run fails. */
+static void opened_device_undo(struct opened_device *d)
+{
+	if (d->created && d->path && unlink(d->path) == 0)
+		log_verbose("removed %s again", d->path);
+	d->created = false;
+}
+
+static int open_device(const char *role, const char *path, uint64_t create_size,
+		       const char *known_pool, bool pool_active, struct opened_device *d)
+{
+	char q[SRFS_QUOTE_MAX];
+	struct stat st;
+
+	d->role = role;
+	d->fd = -1;
+	d->loop.fd = -1;
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return log_errno(negative_errno(), "cannot access %s %s", role,
+					 srfs_quote(q, sizeof(q), path));
+		if (known_pool) {
+			log_error("%s %s of pool %s is missing", role,
+				  srfs_quote(q, sizeof(q), path), known_pool);
+			return -ENOENT;
+		}
+		if (create_size == 0) {
+			log_error("%s %s does not exist (give --%s-size to create it as a sparse file)",
+				  role, srfs_quote(q, sizeof(q), path), role);
+			return -ENOENT;
+		}
+		d->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (d->fd < 0)
+			return log_errno(negative_errno(), "cannot create %s file %s", role,
+					 srfs_quote(q, sizeof(q), path));
+		d->created = true;
+		if (ftruncate(d->fd, (off_t)create_size) < 0 || fstat(d->fd, &st) < 0) {
+			int r = log_errno(negative_errno(), "cannot size %s file %s", role, path);
+			d->path = strdup(path);
+			opened_device_undo(d);
+			return r;
+		}
+		log_verbose("created sparse %s file %s", role, path);
+	} else if (S_ISREG(st.st_mode)) {
+		d->fd = open(path, O_RDWR | O_CLOEXEC);
+	} else if (S_ISBLK(st.st_mode)) {
+		/* An exclusive open fails on a device that is mounted or held by a driver. */
+		/* (An active pool holds its own devices: that is not "busy".) */
+		_cleanup_close_ int excl =
+			pool_active ? -1 : open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+		if (!pool_active && excl < 0 && errno == EBUSY) {
+			log_error("%s device %s is busy (mounted, or in use by another device)",
+				  role, srfs_quote(q, sizeof(q), path));
+			return -EBUSY;
+		}
+		/* Not kept exclusive: the pool's table must be able to claim it. */
+		d->fd = open(path, O_RDWR | O_CLOEXEC);
+	} else {
+		log_error("%s %s is neither a block device nor a regular file", role,
+			  srfs_quote(q, sizeof(q), path));
+		return -EINVAL;
+	}
+	if (d->fd < 0)
+		return log_errno(negative_errno(), "cannot open %s %s", role,
+				 srfs_quote(q, sizeof(q), path));
+	if (fstat(d->fd, &st) < 0)
+		return log_errno(negative_errno(), "cannot stat %s", path);
+	d->is_file = S_ISREG(st.st_mode);
+	if (d->is_file) {
+		d->size = (uint64_t)st.st_size;
+		d->file_dev = st.st_dev;
+		d->file_ino = st.st_ino;
+	} else {
+		d->devno = st.st_rdev;
+		if (ioctl(d->fd, BLKGETSIZE64, &d->size) < 0)
+			return log_errno(negative_errno(), "cannot get the size of %s", path);
+	}
+	d->path = realpath(path, NULL);
+	if (!d->path)
+		return log_errno(negative_errno(), "cannot resolve %s", path);
+	return 0;
+}
+
+/* Is the device DEVNO (from a live table) the opened device D? */
+static bool is_same_device(dev_t devno, const struct opened_device *d)
+{
+	char backing[4096];
+	struct stat st;
+
+	if (!d->is_file)
+		return devno == d->devno;
+	if (srfs_loop_backing_file(devno, backing, sizeof(backing)) < 0 || !backing[0])
+		return false;
+	return stat(backing, &st) == 0 && st.st_dev == d->file_dev && st.st_ino == d->file_ino;
+}
+
+static int attach(struct opened_device *d)
+{
+	if (!d->is_file)
+		return 0;
+	int r = srfs_loop_attach(d->fd, false, &d->loop);
+	if (r < 0)
+		return log_errno(r, "cannot attach %s file %s to a loop device", d->role, d->path);
+	d->devno = d->loop.devno;
+	log_verbose("attached %s to %s", d->path, d->loop.path);
+	return 0;
+}
+
+/* The device as the thin-pool target will write it: the loop device for a file. */
+static int device_fd(const struct opened_device *d)
+{
+	return d->is_file ? d->loop.fd : d->fd;
+}
+
+static int check_no_signature(const struct opened_device *d, bool force)
+{
+	char what[128];
+	int r = srfs_probe_signature(d->fd, what, sizeof(what));
+
+	if (r < 0)
+		return log_errno(r, "cannot probe %s %s for signatures", d->role, d->path);
+	if (r == 0)
+		return 0;
+	if (force) {
+		log_info("%s %s carries %s; overwriting it (--force)", d->role, d->path, what);
+		return 0;
+	}
+	log_error("%s %s carries %s; refusing to overwrite it (use --force)", d->role, d->path,
+		  what);
+	return -EEXIST;
+}
+
+static int read_first_block(const struct opened_device *d, unsigned char *block, size_t size)
+{
+	ssize_t n = pread(d->fd, block, size, 0);
+	if (n < 0)
+		return log_errno(negative_errno(), "cannot read %s %s", d->role, d->path);
+	if ((size_t)n < size)
+		memset(block + n, 0, size - (size_t)n);
+	return 0;
+}
+
+static int zero_metadata_header(const struct opened_device *d)
+{
+	static const unsigned char zeros[4096];
+	int fd = device_fd(d);
+
+	if (pwrite(fd, zeros, sizeof(zeros), 0) != (ssize_t)sizeof(zeros) || fsync(fd) < 0)
+		return log_errno(negative_errno(), "cannot clear the header of metadata %s",
+				 d->path);
+	return 0;
+}
+
+static int save_runtime(const struct srfs_state *st, const struct srfs_pool *pool, dev_t devno,
+			const struct opened_device *data, const struct opened_device *meta)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	char buf[32];
+	int r;
+
+	r = srfs_state_subdir(st->run_fd, st->run_path, POOLS_DIR, true, &dir);
+	if (r < 0)
+		return r;
+	snprintf(buf, sizeof(buf), "%u:%u", major(devno), minor(devno));
+	r = srfs_record_set(&rec, "device", buf);
+	/* The loop devices this pool owns (they detach with it). */
+	if (r == 0 && data && data->is_file)
+		r = srfs_record_set(&rec, "data_loop", data->loop.path);
+	if (r == 0 && meta && meta->is_file)
+		r = srfs_record_set(&rec, "metadata_loop", meta->loop.path);
+	if (r == 0)
+		r = srfs_record_save(dir, pool->name, &rec, 0);
+	if (r < 0)
+		return log_errno(r, "cannot write the runtime record of pool %s", pool->name);
+	return 0;
+}
+
+static void format_devno(char *buf, size_t size, dev_t devno)
+{
+	snprintf(buf, size, "%u:%u", major(devno), minor(devno));
+}
+
+/*
+ * What every command that changes a pool does first: device-mapper present,
+ * state directories open, the catalog lock and the pool's lock held (in that
+ * order, see lock.h), and the catalog record loaded (-ENOENT: not known).
+ */
+static int pool_begin(const char *name, struct srfs_state *st, struct srfs_lock *catalog_lock,
+		      struct srfs_lock *pool_lock, struct srfs_pool *pool)
+{
+	int r = srfs_dm_check_available();
+	if (r < 0)
+		return r;
+	r = srfs_state_open(st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
+	if (r < 0)
+		return r;
+	r = srfs_lock_take(catalog_lock, st->run_fd, SRFS_LOCK_CATALOG, NULL, false);
+	if (r < 0)
+		return r;
+	r = srfs_lock_take(pool_lock, st->run_fd, SRFS_LOCK_POOL, name, false);
+	if (r < 0)
+		return r;
+	return srfs_pool_load(st->catalog_fd, name, pool);
+}
+
+/* ---- thinpool-create ---------------------------------------------------------- */
+
+static int pick(int option, bool catalog_value, bool fallback, bool known)
+{
+	if (option >= 0)
+		return option;
+	return known ? catalog_value : fallback;
+}
+
+int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	_cleanup_(opened_device_close) struct opened_device data = { .fd = -1, .loop.fd = -1 };
+	_cleanup_(opened_device_close) struct opened_device meta = { .fd = -1, .loop.fd = -1 };
+	struct srfs_dm_info info;
+	char table_text[256], a[32], b[32];
+	unsigned char block[4096];
+	bool known;
+	dev_t devno;
+	int r;
+
+	r = pool_begin(name, &st, &catalog_lock, &pool_lock, &pool);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	known = r == 0;
+	if (!known) {
+		if (!o->data_path || !o->metadata_path) {
+			log_error("pool %s is not in the catalog: give --data and --metadata to create it",
+				  name);
+			return -ENOENT;
+		}
+		snprintf(pool.name, sizeof(pool.name), "%s", name);
+		r = srfs_dm_name(pool.dm_name, sizeof(pool.dm_name), "srfs", name, NULL);
+		if (r < 0)
+			return log_errno(r, "cannot name the device of pool %s", name);
+		pool.chunk_size = o->chunk_size ? o->chunk_size : SRFS_THIN_CHUNK_DEFAULT;
+		pool.created = (uint64_t)time(NULL);
+	} else if (o->chunk_size && o->chunk_size != pool.chunk_size) {
+		char s[32];
+		log_error("pool %s has a chunk size of %s, which cannot be changed", name,
+			  srfs_size_format(s, sizeof(s), pool.chunk_size));
+		return -EINVAL;
+	}
+	pool.low_water_mark = o->low_water_mark >= 0 ? (uint64_t)o->low_water_mark
+			      : known		     ? pool.low_water_mark
+						     : SRFS_THIN_LOW_WATER_DEFAULT;
+	pool.error_if_no_space = pick(o->error_if_no_space, pool.error_if_no_space, false, known);
+	pool.discard = pick(o->discard, pool.discard, true, known);
+	pool.zero_blocks = pick(o->zero_blocks, pool.zero_blocks, false, known);
+
+	r = srfs_dm_info(pool.dm_name, &info);
+	if (r < 0)
+		return log_errno(r, "cannot look up device %s", pool.dm_name);
+
+	/* The devices: as given, or as the catalog has them. */
+	const char *data_path = o->data_path ? o->data_path : pool.data.path;
+	const char *meta_path = o->metadata_path ? o->metadata_path : pool.metadata.path;
+	r = open_device("data", data_path, o->data_size, known ? name : NULL, info.exists,
+			&data);
+	if (r < 0)
+		goto fail;
+	r = open_device("metadata", meta_path, o->metadata_size, known ? name : NULL,
+			info.exists, &meta);
+	if (r < 0)
+		goto fail;
+	if (known) {
+		const struct opened_device *given[] = { &data, &meta };
+		const struct srfs_pool_device *recorded[] = { &pool.data, &pool.metadata };
+		for (int i = 0; i < 2; i++) {
+			if (!streq(given[i]->path, recorded[i]->path)) {
+				log_error("pool %s was created with %s %s, not %s", name,
+					  given[i]->role, recorded[i]->path, given[i]->path);
+				r = -EINVAL;
+				goto fail;
+			}
+			if (given[i]->size != recorded[i]->size) {
+				log_error("%s %s of pool %s has changed size (%" PRIu64
+					  " bytes, was %" PRIu64 ")",
+					  given[i]->role, given[i]->path, name, given[i]->size,
+					  recorded[i]->size);
+				r = -EINVAL;
+				goto fail;
+			}
+		}
+	}
+	if (data.devno && data.devno == meta.devno && !data.is_file) {
+		log_error("data and metadata are the same device %s", data.path);
+		r = -EINVAL;
+		goto fail;
+	}
+
+	/* Already active? */
+	if (info.exists) {
+		char type[32];
+		struct srfs_thin_pool_table live;
+		r = srfs_dm_get_target(pool.dm_name, false, type, sizeof(type), table_text,
+				       sizeof(table_text), NULL);
+		if (r < 0 || !streq(type, "thin-pool") ||
+		    srfs_thin_pool_table_parse(table_text, &live) < 0) {
+			log_error("device %s exists but is not a thin pool", pool.dm_name);
+			r = -EEXIST;
+			goto fail;
+		}
+		if (!is_same_device(live.data, &data) || !is_same_device(live.metadata, &meta)) {
+			format_devno(a, sizeof(a), live.data);
+			format_devno(b, sizeof(b), live.metadata);
+			log_error("pool %s is already active with other devices (data %s, metadata %s)",
+				  name, a, b);
+			r = -EEXIST;
+			goto fail;
+		}
+		if (!known) {
+			/* Active but not recorded: a crash between activation and the catalog. */
+			pool.data = (struct srfs_pool_device){ strdup(data.path), data.is_file,
+							       data.created, data.size };
+			pool.metadata = (struct srfs_pool_device){ strdup(meta.path), meta.is_file,
+								   meta.created, meta.size };
+			r = pool_save(&st, &pool);
+			if (r < 0)
+				return r;
+		}
+		log_info("pool %s is already active", name);
+		return 0;
+	}
+
+	/* A new pool, or one whose metadata already holds a pool? */
+	r = read_first_block(&meta, block, sizeof(block));
+	if (r < 0)
+		goto fail;
+	bool existing = known || srfs_thin_has_superblock(block, sizeof(block));
+	if (!existing) {
+		uint64_t need = srfs_thin_metadata_min(data.size, pool.chunk_size);
+		char s1[32], s2[32], s3[32];
+		if (data.size < pool.chunk_size * 2) {
+			log_error("data %s is too small for a pool (%s; at least two chunks of %s)",
+				  data.path, srfs_size_format(s1, sizeof(s1), data.size),
+				  srfs_size_format(s2, sizeof(s2), pool.chunk_size));
+			r = -EINVAL;
+			goto fail;
+		}
+		if (meta.size < need) {
+			log_error("metadata %s is too small: %s for %s of data in %s chunks needs "
+				  "at least %s (48 bytes per chunk, 2M minimum)",
+				  meta.path, srfs_size_format(s1, sizeof(s1), meta.size),
+				  srfs_size_format(s2, sizeof(s2), data.size),
+				  srfs_size_format(s3, sizeof(s3), pool.chunk_size),
+				  srfs_size_format(b, sizeof(b), need));
+			r = -EINVAL;
+			goto fail;
+		}
+		if (meta.size > SRFS_THIN_METADATA_MAX)
+			log_info("metadata %s is larger than 16G; the kernel uses only 16G of it",
+				 meta.path);
+		if (!data.created && (r = check_no_signature(&data, o->force)) < 0)
+			goto fail;
+		if (!meta.created && (r = check_no_signature(&meta, o->force)) < 0)
+			goto fail;
+	} else if (!known) {
+		log_info("metadata %s already holds a thin pool; activating it without changes",
+			 meta.path);
+	}
+
+	r = attach(&data);
+	if (r == 0)
+		r = attach(&meta);
+	if (r < 0)
+		goto fail;
+	if (!existing && (r = zero_metadata_header(&meta)) < 0)
+		goto fail;
+
+	struct srfs_thin_pool_table table = {
+		.metadata = meta.devno,
+		.data = data.devno,
+		.chunk_sectors = pool.chunk_size / 512,
+		.low_water_mark = pool.low_water_mark,
+		.zero_blocks = pool.zero_blocks,
+		.discard = pool.discard,
+		.error_if_no_space = pool.error_if_no_space,
+	};
+	r = srfs_thin_pool_table_format(&table, table_text, sizeof(table_text));
+	if (r < 0)
+		goto fail;
+	struct srfs_dm_target target = {
+		.start = 0,
+		.length = data.size / pool.chunk_size * pool.chunk_size / 512,
+		.type = "thin-pool",
+		.params = table_text,
+	};
+	log_debug("creating %s: 0 %" PRIu64 " thin-pool %s", pool.dm_name, target.length,
+		  table_text);
+	r = srfs_dm_create(pool.dm_name, &target, false, &devno);
+	if (r < 0) {
+		log_errno(r, "cannot activate pool %s (device %s)", name, pool.dm_name);
+		goto fail;
+	}
+
+	if (!known) {
+		pool.data = (struct srfs_pool_device){ strdup(data.path), data.is_file, data.created,
+						       data.size };
+		pool.metadata = (struct srfs_pool_device){ strdup(meta.path), meta.is_file,
+							   meta.created, meta.size };
+	}
+	r = pool_save(&st, &pool);
+	if (r == 0)
+		r = save_runtime(&st, &pool, devno, &data, &meta);
+	if (r < 0) {
+		srfs_dm_remove(pool.dm_name, false);
+		goto fail;
+	}
+	format_devno(a, sizeof(a), devno);
+	log_info("pool %s %s (device %s, %s)", name, existing ? "activated" : "created",
+		 pool.dm_name, a);
+	return 0;
+
+fail:
+	opened_device_undo(&data);
+	opened_device_undo(&meta);
+	return r;
+}
+
+/* ---- thin devices of a pool ---------------------------------------------------- */
+
+struct thin_scan {
+	dev_t pool_devno;
+	unsigned count;
+	char names[512]; /* the first few, for messages */
+};
+
+static int scan_one(const char *dm_name, dev_t devno, void *userdata)
+{
+	struct thin_scan *scan = userdata;
+	char type[32], params[256], pool[32];
+	(void)devno;
+
+	if (srfs_dm_get_target(dm_name, false, type, sizeof(type), params, sizeof(params),
+			       NULL) < 0 ||
+	    !streq(type, "thin"))
+		return 0;
+	format_devno(pool, sizeof(pool), scan->pool_devno);
+	size_t n = strlen(pool);
+	if (strncmp(params, pool, n) != 0 || params[n] != ' ')
+		return 0;
+	scan->count++;
+	size_t used = strlen(scan->names);
+	if (used + strlen(dm_name) + 8 < sizeof(scan->names))
+		snprintf(scan->names + used, sizeof(scan->names) - used, "%s%s", used ? ", " : "",
+			 dm_name);
+	return 0;
+}
+
+static int scan_thins(dev_t pool_devno, struct thin_scan *scan)
+{
+	*scan = (struct thin_scan){ .pool_devno = pool_devno };
+	return srfs_dm_for_each(scan_one, scan);
+}
+
+/* Counts the images of POOL in the catalog (NAMES gets the first few). */
+static int catalog_images(int catalog_fd, const char *pool, unsigned *count, char *names,
+			  size_t names_size)
+{
+	_cleanup_close_ int dir_fd = -1;
+	DIR *dir;
+	struct dirent *e;
+
+	*count = 0;
+	if (names_size)
+		names[0] = '\0';
+	dir_fd = openat(catalog_fd, IMAGES_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir_fd < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	dir = fdopendir(dir_fd);
+	if (!dir)
+		return negative_errno();
+	dir_fd = -1; /* owned by DIR now */
+	while ((e = readdir(dir))) {
+		_cleanup_record_ struct srfs_record rec = { 0 };
+		char err[128];
+		if (e->d_name[0] == '.')
+			continue;
+		if (srfs_record_load(dirfd(dir), e->d_name, NULL, &rec, err, sizeof(err)) < 0)
+			continue;
+		const char *p = srfs_record_get(&rec, "pool");
+		if (!p || !streq(p, pool))
+			continue;
+		(*count)++;
+		size_t used = strlen(names);
+		if (used + strlen(e->d_name) + 8 < names_size)
+			snprintf(names + used, names_size - used, "%s%s", used ? ", " : "",
+				 e->d_name);
+	}
+	closedir(dir);
+	return 0;
+}
+
+/* ---- thinpool-status ------------------------------------------------------------ */
+
+static int report_one(int catalog_fd, const char *name,
+		      int (*fn)(const struct srfs_pool_report *, void *), void *userdata)
+{
+	struct srfs_pool_report rep = { 0 };
+	struct srfs_dm_info info;
+	struct thin_scan scan;
+	char type[32], params[512];
+	int r;
+
+	r = srfs_pool_load(catalog_fd, name, &rep.pool);
+	if (r == -ENOENT) {
+		log_error("unknown pool %s", name);
+		return r;
+	}
+	if (r < 0)
+		return r;
+	/* Without device-mapper in the kernel every pool is simply inactive. */
+	r = access("/dev/mapper/control", F_OK) == 0 ? srfs_dm_info(rep.pool.dm_name, &info)
+						      : -ENXIO;
+	if (r < 0 && r != -ENXIO)
+		log_errno(r, "cannot look up device %s", rep.pool.dm_name);
+	if (r == 0 && info.exists) {
+		rep.active = true;
+		rep.devno = info.devno;
+		if (srfs_dm_get_target(rep.pool.dm_name, true, type, sizeof(type), params,
+				       sizeof(params), NULL) == 0)
+			srfs_thin_pool_status_parse(params, &rep.status);
+		if (srfs_dm_get_target(rep.pool.dm_name, false, type, sizeof(type), params,
+				       sizeof(params), NULL) == 0)
+			srfs_thin_pool_table_parse(params, &rep.table);
+		if (scan_thins(info.devno, &scan) == 0)
+			rep.active_thins = scan.count;
+	}
+	catalog_images(catalog_fd, name, &rep.catalog_thins, NULL, 0);
+	r = fn(&rep, userdata);
+	srfs_pool_clear(&rep.pool);
+	return r;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int srfs_pool_report(const char *name,
+		     int (*fn)(const struct srfs_pool_report *report, void *userdata),
+		     void *userdata)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_close_ int dir_fd = -1;
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	r = srfs_state_open(&st, SRFS_STATE_CATALOG);
+	if (r == -ENOENT) {
+		if (name) {
+			log_error("unknown pool %s", name);
+			return -ENOENT;
+		}
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (name)
+		return report_one(st.catalog_fd, name, fn, userdata);
+
+	dir_fd = openat(st.catalog_fd, POOLS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir_fd < 0)
+		return errno == ENOENT ? 0 : log_errno(negative_errno(), "cannot open the pool catalog");
+	DIR *dir = fdopendir(TAKE_FD(dir_fd));
+	if (!dir)
+		return log_errno(negative_errno(), "cannot read the pool catalog");
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.' || srfs_name_check(e->d_name, NULL) < 0)
+			continue;
+		char **grown = realloc(names, (n + 1) * sizeof(*names));
+		if (!grown || !(grown[n] = strdup(e->d_name))) {
+			names = grown ? grown : names;
+			r = -ENOMEM;
+			break;
+		}
+		names = grown;
+		n++;
+	}
+	closedir(dir);
+	if (r == 0 && n)
+		qsort(names, n, sizeof(*names), compare_names);
+	for (size_t i = 0; i < n; i++) {
+		if (r == 0 || r == -EBADMSG) {
+			int q = report_one(st.catalog_fd, names[i], fn, userdata);
+			if (q < 0 && r == 0)
+				r = q;
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+/* ---- thinpool-remove ------------------------------------------------------------ */
+
+int srfs_pool_remove(const char *name, bool force, bool wipe)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	struct srfs_dm_info info;
+	struct thin_scan scan;
+	char images[512];
+	unsigned n_images;
+	int r;
+
+	r = pool_begin(name, &st, &catalog_lock, &pool_lock, &pool);
+	if (r == -ENOENT) {
+		log_error("unknown pool %s", name);
+		return r;
+	}
+	if (r < 0)
+		return r;
+
+	r = srfs_dm_info(pool.dm_name, &info);
+	if (r < 0)
+		return log_errno(r, "cannot look up device %s", pool.dm_name);
+	if (info.exists) {
+		r = scan_thins(info.devno, &scan);
+		if (r < 0)
+			return log_errno(r, "cannot list the devices of pool %s", name);
+		if (scan.count) {
+			log_error("pool %s has %u active thin device%s: %s (deactivate them first)",
+				  name, scan.count, scan.count == 1 ? "" : "s", scan.names);
+			return -EBUSY;
+		}
+	}
+	if (wipe) {
+		r = catalog_images(st.catalog_fd, name, &n_images, images, sizeof(images));
+		if (r < 0)
+			return log_errno(r, "cannot read the image catalog");
+		if (n_images && !force) {
+			log_error("pool %s still holds %u image%s: %s (remove them, or use --force "
+				  "to wipe them with the pool)",
+				  name, n_images, n_images == 1 ? "" : "s", images);
+			return -EBUSY;
+		}
+	}
+	if (info.exists) {
+		r = srfs_dm_remove(pool.dm_name, false);
+		if (r == -EBUSY) {
+			log_error("pool %s is busy: device %s is still open", name, pool.dm_name);
+			return r;
+		}
+		if (r < 0)
+			return log_errno(r, "cannot deactivate pool %s", name);
+		log_info("pool %s deactivated", name);
+	} else {
+		log_info("pool %s is not active", name);
+	}
+	_cleanup_close_ int run_pools = -1;
+	if (srfs_state_subdir(st.run_fd, st.run_path, POOLS_DIR, true, &run_pools) == 0)
+		srfs_record_remove(run_pools, name, 0);
+
+	if (!wipe)
+		return 0;
+	const struct srfs_pool_device *devs[] = { &pool.data, &pool.metadata };
+	for (int i = 0; i < 2; i++) {
+		if (!devs[i]->created)
+			continue;
+		if (unlink(devs[i]->path) < 0 && errno != ENOENT)
+			return log_errno(negative_errno(), "cannot remove %s", devs[i]->path);
+		log_verbose("removed %s", devs[i]->path);
+	}
+	_cleanup_close_ int cat_pools = -1;
+	r = srfs_state_subdir(st.catalog_fd, st.catalog_path, POOLS_DIR, false, &cat_pools);
+	if (r == 0)
+		r = srfs_record_remove(cat_pools, name, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot remove pool %s from the catalog", name);
+	log_info("pool %s wiped", name);
+	return 0;
+}

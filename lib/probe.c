@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <blkid.h>
+#include <stdio.h>
+
+#include "macro.h"
+#include "probe.h"
+
+static void blkid_free_probep(blkid_probe *pr)
+{
+	if (*pr)
+		blkid_free_probe(*pr);
+}
+
+int srfs_probe_signature(int fd, char *what, size_t what_size)
+{
+	_cleanup_(blkid_free_probep) blkid_probe pr = blkid_new_probe();
+	const char *value = NULL;
+
+	if (!pr)
+		return -ENOMEM;
+	if (blkid_probe_set_device(pr, fd, 0, 0) < 0)
+		return -EIO;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	blkid_probe_enable_partitions(pr, 1);
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+
+	int r = blkid_do_safeprobe(pr);
+	if (r == 1)
+		return 0;
+	if (r == -2) {
+		snprintf(what, what_size, "several conflicting signatures");
+		return 1;
+	}
+	if (r < 0)
+		return -EIO;
+	if (blkid_probe_lookup_value(pr, "TYPE", &value, NULL) == 0)
+		snprintf(what, what_size, "%s", value);
+	else if (blkid_probe_lookup_value(pr, "PTTYPE", &value, NULL) == 0)
+		snprintf(what, what_size, "partition table %s", value);
+	else
+		snprintf(what, what_size, "an unknown signature");
+	return 1;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Signature probing through libblkid (the only file that includes it). */
+#pragma once
+
+#include <stddef.h>
+
+/*
+ * Looks for any signature libblkid knows (file systems, RAID and LVM
+ * members, partition tables) on the device or file FD.  Returns 1 and its
+ * name in WHAT ("ext4", "LVM2_member", "partition table gpt", ...), 0 when
+ * there is none, or -errno.
+ */
+int srfs_probe_signature(int fd, char *what, size_t what_size);

@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# Man pages, --help and bash completions stay in step with each tool's options.
+
+load helpers/common
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+
+tools() { make -s -C "$TOP" --no-print-directory -f - <<<'include Makefile
+print: ; @echo $(TOOLS)' print; }
+
+long_options_of() { "$SRFS_BUILD/$1" --help | grep -o -- '--[a-z][a-z-]*' | sort -u; }
+
+@test "every tool has a man page that renders without warnings" {
+	for tool in $(tools); do
+		assert_file_exist "$SRFS_BUILD/man/$tool.8"
+		run bash -c "man --warnings -l '$SRFS_BUILD/man/$tool.8' 2>&1 >/dev/null"
+		assert_output ""
+	done
+	run bash -c "man --warnings -l '$SRFS_BUILD/man/shared-rootfs.7' 2>&1 >/dev/null"
+	assert_output ""
+}
+
+@test "every option in --help is in the man page and in the completion" {
+	for tool in $(tools); do
+		for opt in $(long_options_of "$tool"); do
+			grep -q -- "\*$opt\*" "$TOP/man/$tool.8.scd" || fail "$tool: $opt is not in man/$tool.8.scd"
+			grep -qw -- "$opt" "$TOP/completions/$tool" || fail "$tool: $opt is not in completions/$tool"
+		done
+	done
+}
+
+# Runs the completion of "$@" (the last word is the one being completed).
+complete_words() {
+	local tool=$1
+	bash -c '
+		source /usr/share/bash-completion/bash_completion
+		source "$0/completions/$1"
+		COMP_WORDS=("${@:1}"); COMP_CWORD=$(($# - 1))
+		COMP_LINE="${*:1}"; COMP_POINT=${#COMP_LINE}
+		$(complete -p "$1" | sed "s/.*-F \([^ ]*\) .*/\1/")
+		printf "%s\n" "${COMPREPLY[@]}"' "$TOP" "$@"
+}
+
+@test "completions offer options and the pools in the catalog" {
+	srfs_use_temp_state
+	mkdir -p -m 0700 "$SHARED_ROOTFS_STATEDIR/pools"
+	touch "$SHARED_ROOTFS_STATEDIR/pools/alpha" "$SHARED_ROOTFS_STATEDIR/pools/beta" \
+		"$SHARED_ROOTFS_STATEDIR/pools/.alpha.1.0.tmp"
+	for tool in thinpool-create thinpool-status thinpool-remove; do
+		run complete_words "$tool" ""
+		assert_output "alpha
+beta"
+		run complete_words "$tool" al
+		assert_output "alpha"
+	done
+	run complete_words thinpool-create --met
+	assert_output "--metadata
+--metadata-size"
+	run complete_words thinpool-remove --w
+	assert_output "--wipe"
+	run complete_words thinpool-status --j
+	assert_output "--json"
+}
+
+@test "make install and make uninstall honour DESTDIR, PREFIX and sbindir" {
+	dest=$BATS_TEST_TMPDIR/root
+	make -s -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/usr sbindir=/usr/sbin >/dev/null
+	for tool in $(tools); do
+		assert_file_executable "$dest/usr/sbin/$tool"
+		assert_file_exist "$dest/usr/share/man/man8/$tool.8"
+		assert_file_exist "$dest/usr/share/bash-completion/completions/$tool"
+	done
+	assert_file_exist "$dest/usr/share/man/man7/shared-rootfs.7"
+	make -s -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr sbindir=/usr/sbin
+	run find "$dest" -type f
+	assert_output ""
+}
