@@ -109,8 +109,8 @@ check: deps
 # The tree must build warning-free with gcc and with clang.
 # (Separate build directories: make does not rebuild when only flags change.)
 check-build:
-	$(MAKE) --no-print-directory CC=gcc B=$(B)/gcc all
-	$(MAKE) --no-print-directory CC=clang B=$(B)/clang all
+	$(MAKE) --no-print-directory CC=gcc B=$(B)/gcc all $(B)/gcc/tests/unit/test-unit
+	$(MAKE) --no-print-directory CC=clang B=$(B)/clang all $(B)/clang/tests/unit/test-unit
 
 check-unit: unit
 
