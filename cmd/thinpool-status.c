@@ -132,15 +132,15 @@ int main(int argc, char **argv)
 		return SRFS_EXIT_FAILURE;
 
 	if (json) {
-		struct srfs_json *pools = srfs_json_array();
-		r = srfs_pool_report(name, add_json, pools);
-		if (r < 0 && name) {
-			srfs_json_print_and_free(srfs_json_array());
-			return SRFS_EXIT_FAILURE;
-		}
 		struct srfs_json *top = srfs_json_object();
+		struct srfs_json *pools = srfs_json_array();
 		srfs_json_add(top, "pools", pools);
-		srfs_json_print_and_free(top);
+		r = srfs_pool_report(name, add_json, pools);
+		/* An unknown POOL prints no JSON: the error is all there is to say. */
+		if (r < 0 && name)
+			srfs_json_free(top);
+		else
+			srfs_json_print_and_free(top);
 	} else {
 		unsigned rows = 0;
 		r = srfs_pool_report(name, print_row, &rows);

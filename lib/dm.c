@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <libdevmapper.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,38 +49,22 @@ static void setup(void)
 		dm_udev_set_sync_support(0);
 }
 
-int srfs_dm_name(char *buf, size_t size, const char *prefix, const char *a, const char *b)
+int srfs_dm_available(bool quiet)
 {
-	int n = snprintf(buf, size, "%s-%s%s%s", prefix, a, b ? "-" : "", b ? b : "");
-	if (n < 0)
-		return -EINVAL;
-	if ((size_t)n <= SRFS_DM_NAME_MAX && (size_t)n < size)
+	/* Opening the node (not only finding it) proves the driver is there. */
+	_cleanup_close_ int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
 		return 0;
-	/* Too long: keep a readable head and add a hash of the whole (FNV-1a). */
-	uint64_t h = 1469598103934665603ULL;
-	for (const char *s = a; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	if (b) {
-		h = (h ^ '/') * 1099511628211ULL;
-		for (const char *s = b; *s; s++)
-			h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	int r = negative_errno();
+	if (quiet)
+		return -ENXIO;
+	if (r == -ENOENT || r == -ENXIO || r == -ENODEV) {
+		log_error("device-mapper is not available in this kernel "
+			  "(/dev/mapper/control: %s; load the dm-thin-pool module)",
+			  strerror(-r));
+		return -ENXIO;
 	}
-	if (size < SRFS_DM_NAME_MAX + 1)
-		return -ENAMETOOLONG;
-	char head[SRFS_DM_NAME_MAX + 1];
-	snprintf(head, sizeof(head), "%s-%s%s%s", prefix, a, b ? "-" : "", b ? b : "");
-	head[SRFS_DM_NAME_MAX - 17] = '\0';
-	snprintf(buf, size, "%s-%016llx", head, (unsigned long long)h);
-	return 0;
-}
-
-int srfs_dm_check_available(void)
-{
-	if (access("/dev/mapper/control", F_OK) == 0)
-		return 0;
-	log_error("device-mapper is not available: /dev/mapper/control is missing "
-		  "(load the dm-thin-pool module)");
-	return -ENXIO;
+	return log_errno(r, "cannot open /dev/mapper/control");
 }
 
 static int task_errno(struct dm_task *dmt)
@@ -176,37 +161,6 @@ int srfs_dm_remove(const char *name, bool deferred)
 	if (deferred ? !dm_task_deferred_remove(dmt) : !dm_task_retry_remove(dmt))
 		return -ENOMEM;
 	return run_with_udev(dmt);
-}
-
-static int simple(int type, const char *name)
-{
-	_cleanup_dm_task_ struct dm_task *dmt = task_new(type, name);
-	if (!dmt)
-		return -ENOMEM;
-	return run_with_udev(dmt);
-}
-
-int srfs_dm_suspend(const char *name)
-{
-	return simple(DM_DEVICE_SUSPEND, name);
-}
-
-int srfs_dm_resume(const char *name)
-{
-	return simple(DM_DEVICE_RESUME, name);
-}
-
-int srfs_dm_message(const char *name, const char *message)
-{
-	_cleanup_dm_task_ struct dm_task *dmt = task_new(DM_DEVICE_TARGET_MSG, name);
-
-	if (!dmt)
-		return -ENOMEM;
-	if (!dm_task_set_sector(dmt, 0) || !dm_task_set_message(dmt, message))
-		return -ENOMEM;
-	if (!dm_task_run(dmt))
-		return task_errno(dmt);
-	return 0;
 }
 
 int srfs_dm_get_target(const char *name, bool status, char *type, size_t type_size,

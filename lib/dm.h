@@ -15,9 +15,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* dm names are at most 127 characters. */
-#define SRFS_DM_NAME_MAX 127
-
 struct srfs_dm_info {
 	bool exists;
 	bool suspended;
@@ -34,11 +31,8 @@ struct srfs_dm_target {
 	const char *params;
 };
 
-/* Builds "PREFIX-A[-B]", shortened with a hash to fit SRFS_DM_NAME_MAX. */
-int srfs_dm_name(char *buf, size_t size, const char *prefix, const char *a, const char *b);
-
-/* -ENXIO when the kernel has no device-mapper (with a message). */
-int srfs_dm_check_available(void);
+/* 0, or -ENXIO when the kernel has no device-mapper (with a message unless QUIET). */
+int srfs_dm_available(bool quiet);
 
 int srfs_dm_info(const char *name, struct srfs_dm_info *info);
 /* Creates NAME with one target; fills *DEVNO. */
@@ -46,10 +40,6 @@ int srfs_dm_create(const char *name, const struct srfs_dm_target *target, bool r
 		   dev_t *devno);
 /* Removes NAME; DEFERRED: let the kernel remove it when the last opener closes. */
 int srfs_dm_remove(const char *name, bool deferred);
-int srfs_dm_suspend(const char *name);
-int srfs_dm_resume(const char *name);
-/* Sends a target message to sector 0 of NAME ("create_thin 1", ...). */
-int srfs_dm_message(const char *name, const char *message);
 
 /*
  * The first target of NAME's live table (STATUS false) or status line

@@ -52,6 +52,11 @@ void srfs_json_append(struct srfs_json *array, struct srfs_json *child)
 	json_object_array_add(J(array), J(child));
 }
 
+void srfs_json_free(struct srfs_json *j)
+{
+	json_object_put(J(j));
+}
+
 int srfs_json_print_and_free(struct srfs_json *j)
 {
 	const char *s = json_object_to_json_string_ext(

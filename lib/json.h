@@ -16,5 +16,6 @@ void srfs_json_add_bool(struct srfs_json *obj, const char *key, bool value);
 /* Takes ownership of CHILD. */
 void srfs_json_add(struct srfs_json *obj, const char *key, struct srfs_json *child);
 void srfs_json_append(struct srfs_json *array, struct srfs_json *child);
+void srfs_json_free(struct srfs_json *j);
 /* Prints pretty JSON and a newline to stdout, then frees J. */
 int srfs_json_print_and_free(struct srfs_json *j);

@@ -13,3 +13,13 @@ int srfs_name_check(const char *name, const char **why);
 
 /* As srfs_name_check, and logs "invalid KIND name 'NAME': WHY". */
 int srfs_name_validate(const char *kind, const char *name);
+
+/* device-mapper names are at most 127 characters. */
+#define SRFS_DM_NAME_MAX 127
+
+/*
+ * The dm name "PREFIX-A" or "PREFIX-A-B" into BUF (at least SRFS_DM_NAME_MAX
+ * + 1 bytes).  When that is longer than SRFS_DM_NAME_MAX it is cut and ends in
+ * "-" and a 64-bit hash of A and B, so it stays unique and readable.
+ */
+int srfs_dm_name(char *buf, size_t size, const char *prefix, const char *a, const char *b);

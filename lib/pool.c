@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/fs.h>
@@ -10,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
+#include "dm.h"
 #include "lock.h"
 #include "log.h"
 #include "loop.h"
@@ -387,7 +387,7 @@ static void format_devno(char *buf, size_t size, dev_t devno)
 static int pool_begin(const char *name, struct srfs_state *st, struct srfs_lock *catalog_lock,
 		      struct srfs_lock *pool_lock, struct srfs_pool *pool)
 {
-	int r = srfs_dm_check_available();
+	int r = srfs_dm_available(false);
 	if (r < 0)
 		return r;
 	r = srfs_state_open(st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
@@ -404,10 +404,36 @@ static int pool_begin(const char *name, struct srfs_state *st, struct srfs_lock 
 
 /* ---- thinpool-create ---------------------------------------------------------- */
 
-static int pick(int option, bool catalog_value, bool fallback, bool known)
+/* Records the opened devices in POOL (for its catalog record). */
+static int record_devices(struct srfs_pool *pool, const struct opened_device *data,
+			  const struct opened_device *meta)
+{
+	const struct opened_device *from[] = { data, meta };
+	struct srfs_pool_device *to[] = { &pool->data, &pool->metadata };
+
+	for (int i = 0; i < 2; i++) {
+		char *path = strdup(from[i]->path);
+		if (!path)
+			return log_errno(-ENOMEM, "cannot record pool %s", pool->name);
+		free(to[i]->path);
+		*to[i] = (struct srfs_pool_device){ path, from[i]->is_file, from[i]->created,
+						    from[i]->size };
+	}
+	return 0;
+}
+
+static void pool_forget(const struct srfs_state *st, const char *name)
+{
+	_cleanup_close_ int dir = -1;
+	if (srfs_state_subdir(st->catalog_fd, st->catalog_path, POOLS_DIR, false, &dir) == 0)
+		srfs_record_remove(dir, name, SRFS_RECORD_DURABLE);
+}
+
+/* An option as given (>= 0), else the catalog's value for a known pool, else the default. */
+static uint64_t pick(int64_t option, uint64_t catalog_value, uint64_t fallback, bool known)
 {
 	if (option >= 0)
-		return option;
+		return (uint64_t)option;
 	return known ? catalog_value : fallback;
 }
 
@@ -448,9 +474,8 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 			  srfs_size_format(s, sizeof(s), pool.chunk_size));
 		return -EINVAL;
 	}
-	pool.low_water_mark = o->low_water_mark >= 0 ? (uint64_t)o->low_water_mark
-			      : known		     ? pool.low_water_mark
-						     : SRFS_THIN_LOW_WATER_DEFAULT;
+	pool.low_water_mark =
+		pick(o->low_water_mark, pool.low_water_mark, SRFS_THIN_LOW_WATER_DEFAULT, known);
 	pool.error_if_no_space = pick(o->error_if_no_space, pool.error_if_no_space, false, known);
 	pool.discard = pick(o->discard, pool.discard, true, known);
 	pool.zero_blocks = pick(o->zero_blocks, pool.zero_blocks, false, known);
@@ -490,7 +515,9 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 			}
 		}
 	}
-	if (data.devno && data.devno == meta.devno && !data.is_file) {
+	if (data.is_file == meta.is_file &&
+	    (data.is_file ? data.file_dev == meta.file_dev && data.file_ino == meta.file_ino
+			  : data.devno == meta.devno)) {
 		log_error("data and metadata are the same device %s", data.path);
 		r = -EINVAL;
 		goto fail;
@@ -518,11 +545,9 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 		}
 		if (!known) {
 			/* Active but not recorded: a crash between activation and the catalog. */
-			pool.data = (struct srfs_pool_device){ strdup(data.path), data.is_file,
-							       data.created, data.size };
-			pool.metadata = (struct srfs_pool_device){ strdup(meta.path), meta.is_file,
-								   meta.created, meta.size };
-			r = pool_save(&st, &pool);
+			r = record_devices(&pool, &data, &meta);
+			if (r == 0)
+				r = pool_save(&st, &pool);
 			if (r < 0)
 				return r;
 		}
@@ -601,17 +626,16 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 		goto fail;
 	}
 
-	if (!known) {
-		pool.data = (struct srfs_pool_device){ strdup(data.path), data.is_file, data.created,
-						       data.size };
-		pool.metadata = (struct srfs_pool_device){ strdup(meta.path), meta.is_file,
-							   meta.created, meta.size };
-	}
-	r = pool_save(&st, &pool);
+	r = known ? 0 : record_devices(&pool, &data, &meta);
+	if (r == 0)
+		r = pool_save(&st, &pool);
 	if (r == 0)
 		r = save_runtime(&st, &pool, devno, &data, &meta);
 	if (r < 0) {
+		/* Undo in reverse: the device, then a catalog record this run wrote. */
 		srfs_dm_remove(pool.dm_name, false);
+		if (!known)
+			pool_forget(&st, name);
 		goto fail;
 	}
 	format_devno(a, sizeof(a), devno);
@@ -661,41 +685,35 @@ static int scan_thins(dev_t pool_devno, struct thin_scan *scan)
 	return srfs_dm_for_each(scan_one, scan);
 }
 
-/* Counts the images of POOL in the catalog (NAMES gets the first few). */
+/* Counts the images of POOL in the catalog; NAMES (if not NULL) gets the first few. */
 static int catalog_images(int catalog_fd, const char *pool, unsigned *count, char *names,
 			  size_t names_size)
 {
-	_cleanup_close_ int dir_fd = -1;
-	DIR *dir;
-	struct dirent *e;
+	_cleanup_close_ int dir = -1;
+	char **images;
+	int r;
 
 	*count = 0;
-	if (names_size)
+	if (names)
 		names[0] = '\0';
-	dir_fd = openat(catalog_fd, IMAGES_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dir_fd < 0)
-		return errno == ENOENT ? 0 : negative_errno();
-	dir = fdopendir(dir_fd);
-	if (!dir)
-		return negative_errno();
-	dir_fd = -1; /* owned by DIR now */
-	while ((e = readdir(dir))) {
+	r = srfs_state_list(catalog_fd, IMAGES_DIR, &images);
+	if (r < 0)
+		return r;
+	dir = openat(catalog_fd, IMAGES_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (char **image = images; dir >= 0 && *image; image++) {
 		_cleanup_record_ struct srfs_record rec = { 0 };
 		char err[128];
-		if (e->d_name[0] == '.')
-			continue;
-		if (srfs_record_load(dirfd(dir), e->d_name, NULL, &rec, err, sizeof(err)) < 0)
+		if (srfs_record_load(dir, *image, NULL, &rec, err, sizeof(err)) < 0)
 			continue;
 		const char *p = srfs_record_get(&rec, "pool");
 		if (!p || !streq(p, pool))
 			continue;
 		(*count)++;
-		size_t used = strlen(names);
-		if (used + strlen(e->d_name) + 8 < names_size)
-			snprintf(names + used, names_size - used, "%s%s", used ? ", " : "",
-				 e->d_name);
+		size_t used = names ? strlen(names) : 0;
+		if (names && used + strlen(*image) + 8 < names_size)
+			snprintf(names + used, names_size - used, "%s%s", used ? ", " : "", *image);
 	}
-	closedir(dir);
+	srfs_names_free(images);
 	return 0;
 }
 
@@ -718,8 +736,9 @@ static int report_one(int catalog_fd, const char *name,
 	if (r < 0)
 		return r;
 	/* Without device-mapper in the kernel every pool is simply inactive. */
-	r = access("/dev/mapper/control", F_OK) == 0 ? srfs_dm_info(rep.pool.dm_name, &info)
-						      : -ENXIO;
+	r = srfs_dm_available(true);
+	if (r == 0)
+		r = srfs_dm_info(rep.pool.dm_name, &info);
 	if (r < 0 && r != -ENXIO)
 		log_errno(r, "cannot look up device %s", rep.pool.dm_name);
 	if (r == 0 && info.exists) {
@@ -740,19 +759,12 @@ static int report_one(int catalog_fd, const char *name,
 	return r;
 }
 
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int srfs_pool_report(const char *name,
 		     int (*fn)(const struct srfs_pool_report *report, void *userdata),
 		     void *userdata)
 {
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_close_ int dir_fd = -1;
-	char **names = NULL;
-	size_t n = 0;
+	char **pools;
 	int r;
 
 	r = srfs_state_open(&st, SRFS_STATE_CATALOG);
@@ -768,37 +780,16 @@ int srfs_pool_report(const char *name,
 	if (name)
 		return report_one(st.catalog_fd, name, fn, userdata);
 
-	dir_fd = openat(st.catalog_fd, POOLS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dir_fd < 0)
-		return errno == ENOENT ? 0 : log_errno(negative_errno(), "cannot open the pool catalog");
-	DIR *dir = fdopendir(TAKE_FD(dir_fd));
-	if (!dir)
-		return log_errno(negative_errno(), "cannot read the pool catalog");
-	struct dirent *e;
-	while ((e = readdir(dir))) {
-		if (e->d_name[0] == '.' || srfs_name_check(e->d_name, NULL) < 0)
-			continue;
-		char **grown = realloc(names, (n + 1) * sizeof(*names));
-		if (!grown || !(grown[n] = strdup(e->d_name))) {
-			names = grown ? grown : names;
-			r = -ENOMEM;
-			break;
-		}
-		names = grown;
-		n++;
+	r = srfs_state_list(st.catalog_fd, POOLS_DIR, &pools);
+	if (r < 0)
+		return log_errno(r, "cannot read the pool catalog in %s", st.catalog_path);
+	/* Report every pool, even after one fails; the first error is the result. */
+	for (char **pool = pools; *pool; pool++) {
+		int q = report_one(st.catalog_fd, *pool, fn, userdata);
+		if (q < 0 && r == 0)
+			r = q;
 	}
-	closedir(dir);
-	if (r == 0 && n)
-		qsort(names, n, sizeof(*names), compare_names);
-	for (size_t i = 0; i < n; i++) {
-		if (r == 0 || r == -EBADMSG) {
-			int q = report_one(st.catalog_fd, names[i], fn, userdata);
-			if (q < 0 && r == 0)
-				r = q;
-		}
-		free(names[i]);
-	}
-	free(names);
+	srfs_names_free(pools);
 	return r;
 }
 

@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "dm.h"
 #include "name.h"
 #include "state.h"
 #include "thin.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "name.h"
 #include "state.h"
 #include "util.h"
 
@@ -215,4 +217,62 @@ void srfs_state_close(struct srfs_state *st)
 	free(st->run_path);
 	free(st->catalog_path);
 	st->run_path = st->catalog_path = NULL;
+}
+
+void srfs_names_free(char **names)
+{
+	for (char **p = names; p && *p; p++)
+		free(*p);
+	free(names);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int srfs_state_list(int dirfd, const char *subdir, char ***out)
+{
+	_cleanup_close_ int fd = openat(dirfd, subdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	DIR *dir;
+	int r = 0;
+
+	if (fd < 0 && errno != ENOENT)
+		return negative_errno();
+	if (fd >= 0) {
+		dir = fdopendir(fd);
+		if (!dir)
+			return negative_errno();
+		fd = -1; /* the DIR owns it now */
+		while ((e = readdir(dir))) {
+			if (srfs_name_check(e->d_name, NULL) < 0)
+				continue;
+			char **grown = realloc(names, (n + 2) * sizeof(*names));
+			if (!grown) {
+				r = -ENOMEM;
+				break;
+			}
+			names = grown;
+			if (!(names[n] = strdup(e->d_name))) {
+				r = -ENOMEM;
+				break;
+			}
+			names[++n] = NULL;
+		}
+		closedir(dir);
+	}
+	if (r == 0 && !names && !(names = calloc(1, sizeof(*names))))
+		r = -ENOMEM;
+	if (r < 0) {
+		if (names)
+			names[n] = NULL;
+		srfs_names_free(names);
+		return r;
+	}
+	qsort(names, n, sizeof(*names), compare_names);
+	*out = names;
+	return 0;
 }

@@ -52,5 +52,13 @@ void srfs_state_close(struct srfs_state *st);
 int srfs_state_subdir(int dirfd, const char *dir_path, const char *name, bool create,
 		      int *out_fd);
 
+/*
+ * The valid names (see name.h) in the subdirectory SUBDIR of DIRFD, sorted,
+ * as a NULL-terminated array to free with srfs_names_free.  A missing SUBDIR
+ * gives an empty list.  Temporary files and anything else are skipped.
+ */
+int srfs_state_list(int dirfd, const char *subdir, char ***names);
+void srfs_names_free(char **names);
+
 /* Is the directory FD the root of a mount? 1 yes, 0 no, -errno. */
 int srfs_is_mount_root(int fd);

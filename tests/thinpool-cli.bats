@@ -63,6 +63,9 @@ refused() {
 	run thinpool-status nope
 	assert_failure
 	assert_output "thinpool-status: unknown pool nope"
+	run --separate-stderr thinpool-status nope --json
+	assert_failure
+	assert_output ""
 	run thinpool-status --json
 	assert_success
 	assert_output '{
@@ -86,6 +89,14 @@ refused() {
 	grep -qw device-mapper /proc/devices && skip "this kernel has device-mapper (tested in the guest)"
 	require_root
 	run thinpool-create p --data "$BATS_TEST_TMPDIR/d" --data-size 1G --metadata "$BATS_TEST_TMPDIR/m" --metadata-size 8M
-	assert_one_line_error "thinpool-create: device-mapper is not available: /dev/mapper/control is missing (load the dm-thin-pool module)"
+	assert_one_line_error "thinpool-create: device-mapper is not available in this kernel"
+	assert_output --partial "load the dm-thin-pool module"
 	assert_not_exist "$BATS_TEST_TMPDIR/d"
+	# A stale control node (as "dmsetup ls" leaves behind) changes nothing.
+	if [ ! -e /dev/mapper/control ]; then
+		mkdir -p /dev/mapper && mknod /dev/mapper/control c 10 236
+		run thinpool-create p --data "$BATS_TEST_TMPDIR/d" --data-size 1G --metadata "$BATS_TEST_TMPDIR/m" --metadata-size 8M
+		rm -f /dev/mapper/control; rmdir /dev/mapper 2>/dev/null || true
+		assert_one_line_error "thinpool-create: device-mapper is not available in this kernel (/dev/mapper/control: No such device"
+	fi
 }

@@ -1,4 +1,5 @@
 # Shared set-up for every bats suite (host and VM).
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 bats_load_library bats-file

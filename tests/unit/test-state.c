@@ -116,3 +116,33 @@ TEST(lock_order_and_exclusion)
 	srfs_lock_release(&catalog);
 	srfs_lock_release(&catalog); /* twice is harmless */
 }
+
+TEST(state_list)
+{
+	char **names = NULL;
+	char path[300];
+	int fd;
+
+	int dir = open(unit_tmpdir(), O_RDONLY | O_DIRECTORY);
+	CHECK(dir >= 0);
+	CHECK(srfs_state_list(dir, "pools", &names) == 0); /* missing: empty */
+	CHECK(names && names[0] == NULL);
+	srfs_names_free(names);
+
+	snprintf(path, sizeof(path), "%s/pools", unit_tmpdir());
+	CHECK(mkdir(path, 0700) == 0);
+	const char *files[] = { "zeta", "alpha", "mid.1", ".alpha.12.0.tmp", "-bad" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/pools/%s", unit_tmpdir(), files[i]);
+		fd = open(path, O_CREAT | O_WRONLY, 0600);
+		CHECK(fd >= 0);
+		close(fd);
+	}
+	CHECK(srfs_state_list(dir, "pools", &names) == 0);
+	CHECK(names[0] && names[1] && names[2] && !names[3]);
+	CHECK_STREQ(names[0], "alpha");
+	CHECK_STREQ(names[1], "mid.1");
+	CHECK_STREQ(names[2], "zeta");
+	srfs_names_free(names);
+	close(dir);
+}

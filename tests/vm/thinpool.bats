@@ -185,6 +185,15 @@ print(p['active'], p['mode'], p['transaction_id'], p['metadata_used'] // 4096, p
 	assert_output --regexp "^ *7 *$"
 }
 
+@test "one file given as both data and metadata is refused" {
+	truncate -s 256M both
+	ln -s both alias
+	run thinpool-create "$POOL" --data "$PWD/both" --metadata "$PWD/alias"
+	assert_failure
+	assert_output "thinpool-create: data and metadata are the same device $PWD/both"
+	[ "$(loops_of_test)" = 0 ]
+}
+
 @test "a busy block device is refused" {
 	truncate -s 256M data && truncate -s 8M meta
 	mkfs.ext4 -q data
@@ -222,6 +231,17 @@ print(p['active'], p['mode'], p['transaction_id'], p['metadata_used'] // 4096, p
 	assert_line --regexp "^$POOL +inactive +64K +- +- +- +0 +- +0 +0$"
 	run thinpool-status --json
 	assert_output --partial '"active": false'
+	# Images of the pool in the catalog are counted (active or not).
+	mkdir -p -m 0700 "$SHARED_ROOTFS_STATEDIR/images"
+	printf 'pool=%s\n' "$POOL" >"$SHARED_ROOTFS_STATEDIR/images/img1"
+	printf 'pool=%s\n' other >"$SHARED_ROOTFS_STATEDIR/images/img2"
+	run thinpool-status "$POOL"
+	assert_success
+	assert_line --regexp "^$POOL +inactive .* +1 +0$"
+	thinpool-create "$POOL"
+	run thinpool-status "$POOL" --json
+	assert_success
+	assert_output --partial '"thin_devices": 1,'
 }
 
 @test "not root: refused before anything is touched" {
