@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 
 #include "dm.h"
 #include "log.h"
@@ -33,9 +35,16 @@ _printf_(5, 6) static void dm_log_to_debug(int level, const char *file, int line
 	log_debug("libdevmapper: %s", msg);
 }
 
+/*
+ * Is udev there to answer cookies?  A control socket left behind by a udevd
+ * that exited or crashed would make every wait hang, so connect to it.
+ */
 static bool udev_running(void)
 {
-	return access("/run/udev/control", F_OK) == 0;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/run/udev/control" };
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	return fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
 }
 
 static void setup(void)

@@ -4,10 +4,11 @@
  *
  * Devices are named by their dm name; tables name other devices by
  * major:minor, never by /dev/mapper paths, which need udev.  With udev
- * running, every task that changes devices carries a udev cookie and is
- * followed by dm_udev_wait() (also when the task failed, or the cookie's
- * semaphore leaks); without udev, libdevmapper's own node handling is off
- * and /dev/dm-N from devtmpfs is used.
+ * running (its control socket answers), every task that changes devices
+ * carries a udev cookie and is followed by dm_udev_wait() (also when the
+ * task failed, or the cookie's semaphore leaks); without udev (or with a
+ * stale socket, which would make the wait hang) no cookies are used and
+ * /dev/dm-N from devtmpfs is enough.
  */
 #pragma once
 

@@ -587,9 +587,6 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 			goto fail;
 		if (!meta.created && (r = check_no_signature(&meta, o->force)) < 0)
 			goto fail;
-	} else if (!known) {
-		log_info("metadata %s already holds a thin pool; activating it without changes",
-			 meta.path);
 	}
 
 	r = attach(&data);
@@ -622,7 +619,8 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 		  table_text);
 	r = srfs_dm_create(pool.dm_name, &target, false, &devno);
 	if (r < 0) {
-		log_errno(r, "cannot activate pool %s (device %s)", name, pool.dm_name);
+		log_errno(r, "cannot activate pool %s (device %s; the kernel log says why)", name,
+			  pool.dm_name);
 		goto fail;
 	}
 
@@ -639,8 +637,13 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 		goto fail;
 	}
 	format_devno(a, sizeof(a), devno);
-	log_info("pool %s %s (device %s, %s)", name, existing ? "activated" : "created",
-		 pool.dm_name, a);
+	if (existing && !known)
+		log_info("pool %s activated from metadata %s, which already held it, without "
+			 "changes (device %s, %s)",
+			 name, meta.path, pool.dm_name, a);
+	else
+		log_info("pool %s %s (device %s, %s)", name, existing ? "activated" : "created",
+			 pool.dm_name, a);
 	return 0;
 
 fail:

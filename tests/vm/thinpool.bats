@@ -175,7 +175,7 @@ print(p['active'], p['mode'], p['transaction_id'], p['metadata_used'] // 4096, p
 	rm -rf "$SHARED_ROOTFS_STATEDIR"
 	run thinpool-create "$POOL" --data "$PWD/data" --metadata "$PWD/meta"
 	assert_success
-	assert_line "thinpool-create: metadata $PWD/meta already holds a thin pool; activating it without changes"
+	assert_output "thinpool-create: pool $POOL activated from metadata $PWD/meta, which already held it, without changes (device srfs-$POOL, $(dmsetup info -c --noheadings -o major,minor --separator : "srfs-$POOL" | tr -d ' '))"
 	thin=$(make_thin 7 "$POOL-t7" 32)
 	run blkid -o value -s TYPE "$thin"
 	assert_output ext4
@@ -191,6 +191,18 @@ print(p['active'], p['mode'], p['transaction_id'], p['metadata_used'] // 4096, p
 	run thinpool-create "$POOL" --data "$PWD/both" --metadata "$PWD/alias"
 	assert_failure
 	assert_output "thinpool-create: data and metadata are the same device $PWD/both"
+	[ "$(loops_of_test)" = 0 ]
+}
+
+@test "a table the kernel refuses fails with one line and leaves nothing (no udev)" {
+	thinpool-create "$POOL" --data "$PWD/data" --data-size 256M --metadata "$PWD/meta" --metadata-size 8M
+	thinpool-remove "$POOL"
+	rm -rf "$SHARED_ROOTFS_STATEDIR"
+	run thinpool-create "$POOL" --data "$PWD/data" --metadata "$PWD/meta" --chunk-size 128K
+	assert_one_line_error "thinpool-create: cannot activate pool $POOL (device srfs-$POOL; the kernel log says why): "
+	run dmsetup info "srfs-$POOL"
+	assert_failure
+	assert_not_exist "$SHARED_ROOTFS_STATEDIR/pools/$POOL"
 	[ "$(loops_of_test)" = 0 ]
 }
 
