@@ -30,17 +30,20 @@ endif
 
 # Every system library any file uses; headers only, for compiling.  What each
 # tool links is listed per tool below.
-ALL_PKGS := mount blkid devmapper libselinux json-c
+ALL_PKGS := mount blkid devmapper libselinux json-c libarchive
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
 SRFS_CPPFLAGS := -D_GNU_SOURCE -DSRFS_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS)
 SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 
 # ---- the tools ---------------------------------------------------------------
 # <tool>_PKGS: the system libraries (pkg-config names) that tool links.
-TOOLS := thinpool-create thinpool-status thinpool-remove
+TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list
 thinpool-create_PKGS := devmapper blkid
 thinpool-status_PKGS := devmapper blkid json-c
 thinpool-remove_PKGS := devmapper blkid
+image-create_PKGS := devmapper blkid libarchive
+image-remove_PKGS := devmapper blkid
+image-list_PKGS := devmapper blkid json-c
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)

@@ -45,22 +45,6 @@ enum {
 	OPT_FORCE,
 };
 
-static int parse_size(const char *option, const char *arg, uint64_t *out)
-{
-	char q[SRFS_QUOTE_MAX];
-	int r = srfs_size_parse(arg, out);
-	if (r == -ERANGE)
-		return srfs_cli_usage_error("--%s: size '%s' is too large", option,
-					    srfs_quote(q, sizeof(q), arg));
-	if (r < 0)
-		return srfs_cli_usage_error("--%s: invalid size '%s' (a number with an optional "
-					    "K, M, G or T)",
-					    option, srfs_quote(q, sizeof(q), arg));
-	if (*out == 0)
-		return srfs_cli_usage_error("--%s: size must not be zero", option);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -106,15 +90,15 @@ int main(int argc, char **argv)
 			o.metadata_path = optarg;
 			break;
 		case OPT_DATA_SIZE:
-			if ((r = parse_size("data-size", optarg, &o.data_size)) != 0)
+			if ((r = srfs_cli_size_option("data-size", optarg, &o.data_size)) != 0)
 				return r;
 			break;
 		case OPT_METADATA_SIZE:
-			if ((r = parse_size("metadata-size", optarg, &o.metadata_size)) != 0)
+			if ((r = srfs_cli_size_option("metadata-size", optarg, &o.metadata_size)) != 0)
 				return r;
 			break;
 		case OPT_CHUNK_SIZE:
-			if ((r = parse_size("chunk-size", optarg, &o.chunk_size)) != 0)
+			if ((r = srfs_cli_size_option("chunk-size", optarg, &o.chunk_size)) != 0)
 				return r;
 			if (!srfs_thin_chunk_valid(o.chunk_size))
 				return srfs_cli_usage_error("--chunk-size: %s is not a multiple of 64K "
@@ -141,7 +125,7 @@ int main(int argc, char **argv)
 			o.force = true;
 			break;
 		default:
-			return srfs_cli_usage_error("invalid option");
+			return srfs_cli_bad_option(argv);
 		}
 	}
 	const char *name;

@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 			wipe = true;
 			break;
 		default:
-			return srfs_cli_usage_error("invalid option");
+			return srfs_cli_bad_option(argv);
 		}
 	}
 	const char *name;

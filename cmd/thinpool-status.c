@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		default:
-			return srfs_cli_usage_error("invalid option");
+			return srfs_cli_bad_option(argv);
 		}
 	}
 	const char *name;

@@ -7,11 +7,13 @@
 #include "cli.h"
 #include "log.h"
 #include "name.h"
+#include "size.h"
 #include "util.h"
 
 void srfs_cli_init(int argc, char **argv)
 {
 	srfs_log_init(argc > 0 ? argv[0] : NULL);
+	opterr = 0; /* srfs_cli_bad_option says what was wrong, in one line */
 }
 
 int srfs_cli_common_option(int c)
@@ -66,6 +68,54 @@ int srfs_cli_require_admin(void)
 		log_error("must be run as root (CAP_SYS_ADMIN is needed)");
 		return -EPERM;
 	}
+	return 0;
+}
+
+int srfs_cli_bad_option(char **argv)
+{
+	char q[SRFS_QUOTE_MAX];
+	const char *arg = argv[optind - 1];
+	bool is_long = arg && arg[0] == '-' && arg[1] == '-';
+
+	if (!is_long && optopt > 0 && optopt < 128)
+		return srfs_cli_usage_error("invalid option '-%c'", optopt);
+	if (optopt)
+		return srfs_cli_usage_error("option '%s' needs an argument",
+					    srfs_quote(q, sizeof(q), arg));
+	return srfs_cli_usage_error("unknown option '%s'", srfs_quote(q, sizeof(q), arg));
+}
+
+int srfs_cli_name_arguments(int argc, char **argv, const char *const *kinds, size_t n,
+			    const char **names)
+{
+	char q[SRFS_QUOTE_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		if (optind + (int)i >= argc)
+			return srfs_cli_usage_error("no %s name given", kinds[i]);
+		if (srfs_name_validate(kinds[i], argv[optind + i]) < 0)
+			return SRFS_EXIT_USAGE;
+		names[i] = argv[optind + i];
+	}
+	if (optind + (int)n < argc)
+		return srfs_cli_usage_error("unexpected argument '%s'",
+					    srfs_quote(q, sizeof(q), argv[optind + n]));
+	return 0;
+}
+
+int srfs_cli_size_option(const char *option, const char *arg, uint64_t *out)
+{
+	char q[SRFS_QUOTE_MAX];
+	int r = srfs_size_parse(arg, out);
+	if (r == -ERANGE)
+		return srfs_cli_usage_error("--%s: size '%s' is too large", option,
+					    srfs_quote(q, sizeof(q), arg));
+	if (r < 0)
+		return srfs_cli_usage_error("--%s: invalid size '%s' (a number with an optional "
+					    "K, M, G or T)",
+					    option, srfs_quote(q, sizeof(q), arg));
+	if (*out == 0)
+		return srfs_cli_usage_error("--%s: size must not be zero", option);
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "macro.h"
@@ -47,6 +49,22 @@ int srfs_cli_usage_error(const char *fmt, ...) _printf_(1, 2);
  */
 int srfs_cli_name_argument(int argc, char **argv, const char *kind, bool required,
 			   const char **name);
+
+/*
+ * The usage error for what getopt_long rejected ('?'): an unknown option or
+ * a missing argument, named.  Returns SRFS_EXIT_USAGE.
+ */
+int srfs_cli_bad_option(char **argv);
+
+/*
+ * Takes exactly N positional arguments, names of KINDS[0..N-1] ("pool",
+ * "image", ...).  Returns 0, or the exit code to return.
+ */
+int srfs_cli_name_arguments(int argc, char **argv, const char *const *kinds, size_t n,
+			    const char **names);
+
+/* Parses the size ARG of --OPTION (not zero).  Returns 0, or the exit code to return. */
+int srfs_cli_size_option(const char *option, const char *arg, uint64_t *out);
 
 /*
  * Refuses to run setuid or setgid, and without CAP_SYS_ADMIN, with a

@@ -172,6 +172,40 @@ int srfs_dm_remove(const char *name, bool deferred)
 	return run_with_udev(dmt);
 }
 
+int srfs_dm_message(const char *name, const char *message)
+{
+	_cleanup_dm_task_ struct dm_task *dmt = task_new(DM_DEVICE_TARGET_MSG, name);
+
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_sector(dmt, 0) || !dm_task_set_message(dmt, message))
+		return -ENOMEM;
+	if (!dm_task_run(dmt))
+		return task_errno(dmt);
+	return 0;
+}
+
+static int suspend_or_resume(int type, const char *name)
+{
+	_cleanup_dm_task_ struct dm_task *dmt = task_new(type, name);
+
+	if (!dmt)
+		return -ENOMEM;
+	/* A resume may send uevents: it carries a cookie like any change. */
+	return type == DM_DEVICE_RESUME ? run_with_udev(dmt)
+					: (dm_task_run(dmt) ? 0 : task_errno(dmt));
+}
+
+int srfs_dm_suspend(const char *name)
+{
+	return suspend_or_resume(DM_DEVICE_SUSPEND, name);
+}
+
+int srfs_dm_resume(const char *name)
+{
+	return suspend_or_resume(DM_DEVICE_RESUME, name);
+}
+
 int srfs_dm_get_target(const char *name, bool status, char *type, size_t type_size,
 		       char *params, size_t params_size, uint64_t *length)
 {

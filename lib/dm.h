@@ -43,6 +43,16 @@ int srfs_dm_create(const char *name, const struct srfs_dm_target *target, bool r
 int srfs_dm_remove(const char *name, bool deferred);
 
 /*
+ * Sends MESSAGE to sector 0 of NAME (a thin-pool: "create_thin 3", ...).
+ * The kernel's answer: -EEXIST (id in use), -ENODATA (no such id), -EBUSY, ...
+ */
+int srfs_dm_message(const char *name, const char *message);
+
+/* Suspends NAME (flushing it) or resumes it. */
+int srfs_dm_suspend(const char *name);
+int srfs_dm_resume(const char *name);
+
+/*
  * The first target of NAME's live table (STATUS false) or status line
  * (STATUS true).  TYPE and PARAMS are copied into the buffers.
  */

@@ -52,7 +52,7 @@ int srfs_dm_name(char *buf, size_t size, const char *prefix, const char *a, cons
 
 	if (size < SRFS_DM_NAME_MAX + 1)
 		return -ENAMETOOLONG;
-	int n = snprintf(full, sizeof(full), "%s-%s%s%s", prefix, a, b ? "-" : "", b ? b : "");
+	int n = snprintf(full, sizeof(full), "%s%s%s%s", prefix, a, b ? "-" : "", b ? b : "");
 	if (n < 0 || (size_t)n >= sizeof(full))
 		return -ENAMETOOLONG;
 	if (n <= SRFS_DM_NAME_MAX) {

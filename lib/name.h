@@ -18,7 +18,8 @@ int srfs_name_validate(const char *kind, const char *name);
 #define SRFS_DM_NAME_MAX 127
 
 /*
- * The dm name "PREFIX-A" or "PREFIX-A-B" into BUF (at least SRFS_DM_NAME_MAX
+ * The dm name "PREFIXA" or "PREFIXA-B" into BUF (PREFIX ends in its own
+ * separator: "srfs-" for pools, "srfs-img:" for images) (at least SRFS_DM_NAME_MAX
  * + 1 bytes).  When that is longer than SRFS_DM_NAME_MAX it is cut and ends in
  * "-" and a 64-bit hash of A and B, so it stays unique and readable.
  */

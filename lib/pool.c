@@ -463,7 +463,7 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 			return -ENOENT;
 		}
 		snprintf(pool.name, sizeof(pool.name), "%s", name);
-		r = srfs_dm_name(pool.dm_name, sizeof(pool.dm_name), "srfs", name, NULL);
+		r = srfs_dm_name(pool.dm_name, sizeof(pool.dm_name), "srfs-", name, NULL);
 		if (r < 0)
 			return log_errno(r, "cannot name the device of pool %s", name);
 		pool.chunk_size = o->chunk_size ? o->chunk_size : SRFS_THIN_CHUNK_DEFAULT;

@@ -11,21 +11,36 @@ static void blkid_free_probep(blkid_probe *pr)
 		blkid_free_probe(*pr);
 }
 
+/* A probe of FD, or NULL with *R set. */
+static blkid_probe probe_new(int fd, int *r)
+{
+	blkid_probe pr = blkid_new_probe();
+	if (!pr) {
+		*r = -ENOMEM;
+		return NULL;
+	}
+	if (blkid_probe_set_device(pr, fd, 0, 0) < 0) {
+		blkid_free_probe(pr);
+		*r = -EIO;
+		return NULL;
+	}
+	blkid_probe_enable_superblocks(pr, 1);
+	return pr;
+}
+
 int srfs_probe_signature(int fd, char *what, size_t what_size)
 {
-	_cleanup_(blkid_free_probep) blkid_probe pr = blkid_new_probe();
+	int r = 0;
+	_cleanup_(blkid_free_probep) blkid_probe pr = probe_new(fd, &r);
 	const char *value = NULL;
 
 	if (!pr)
-		return -ENOMEM;
-	if (blkid_probe_set_device(pr, fd, 0, 0) < 0)
-		return -EIO;
-	blkid_probe_enable_superblocks(pr, 1);
+		return r;
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
 	blkid_probe_enable_partitions(pr, 1);
 	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
 
-	int r = blkid_do_safeprobe(pr);
+	r = blkid_do_safeprobe(pr);
 	if (r == 1)
 		return 0;
 	if (r == -2) {
@@ -40,5 +55,28 @@ int srfs_probe_signature(int fd, char *what, size_t what_size)
 		snprintf(what, what_size, "partition table %s", value);
 	else
 		snprintf(what, what_size, "an unknown signature");
+	return 1;
+}
+
+int srfs_probe_filesystem(int fd, char *type, size_t type_size)
+{
+	int r = 0;
+	_cleanup_(blkid_free_probep) blkid_probe pr = probe_new(fd, &r);
+	const char *value = NULL;
+
+	if (!pr)
+		return r;
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE);
+	blkid_probe_filter_superblocks_usage(pr, BLKID_FLTR_ONLYIN, BLKID_USAGE_FILESYSTEM);
+	blkid_probe_enable_partitions(pr, 0);
+
+	r = blkid_do_safeprobe(pr);
+	if (r == 1 || r == -2)
+		return 0;
+	if (r < 0)
+		return -EIO;
+	if (blkid_probe_lookup_value(pr, "TYPE", &value, NULL) < 0)
+		return 0;
+	snprintf(type, type_size, "%s", value);
 	return 1;
 }

@@ -11,3 +11,9 @@
  * there is none, or -errno.
  */
 int srfs_probe_signature(int fd, char *what, size_t what_size);
+
+/*
+ * The file system on the device or file FD: 1 and its type in TYPE ("ext4",
+ * "erofs", ...), 0 when there is no file system (or something else), -errno.
+ */
+int srfs_probe_filesystem(int fd, char *type, size_t type_size);

@@ -62,6 +62,30 @@ beta"
 	assert_output "--json"
 }
 
+@test "completions offer images and pools where each tool takes them" {
+	srfs_use_temp_state
+	mkdir -p -m 0700 "$SHARED_ROOTFS_STATEDIR/pools" "$SHARED_ROOTFS_STATEDIR/images"
+	touch "$SHARED_ROOTFS_STATEDIR/pools/pool0" "$SHARED_ROOTFS_STATEDIR/images/base" \
+		"$SHARED_ROOTFS_STATEDIR/images/app"
+	run complete_words image-remove ""
+	assert_output "app
+base"
+	run complete_words image-list ""
+	assert_output "pool0"
+	run complete_words image-create ""
+	assert_output "pool0"
+	run complete_words image-create pool0 ""   # a new image name: nothing to offer
+	assert_output ""
+	run complete_words image-create pool0 new --parent b
+	assert_output "base"
+	run complete_words image-create --fs ""
+	assert_output "ext4
+xfs"
+	run complete_words image-create --from-
+	assert_output "--from-tar
+--from-dir"
+}
+
 @test "make install and make uninstall honour DESTDIR, PREFIX and sbindir" {
 	dest=$BATS_TEST_TMPDIR/root
 	make -s -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/usr sbindir=/usr/sbin >/dev/null

@@ -81,32 +81,35 @@ TEST(dm_name)
 	char buf[SRFS_DM_NAME_MAX + 1], other[SRFS_DM_NAME_MAX + 1];
 	char a[SRFS_NAME_MAX + 1], b[SRFS_NAME_MAX + 1];
 
-	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs", "pool", NULL) == 0);
+	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs-", "pool", NULL) == 0);
 	CHECK_STREQ(buf, "srfs-pool");
-	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs", "pool", "img") == 0);
+	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs-", "pool", "img") == 0);
 	CHECK_STREQ(buf, "srfs-pool-img");
-	CHECK(srfs_dm_name(buf, 16, "srfs", "pool", NULL) == -ENAMETOOLONG);
+	CHECK(srfs_dm_name(buf, 16, "srfs-", "pool", NULL) == -ENAMETOOLONG);
+	/* Image devices: a separator no pool name can contain. */
+	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs-img:", "img-1", NULL) == 0);
+	CHECK_STREQ(buf, "srfs-img:img-1");
 
 	/* Longest names: cut to 127 characters, kept apart by the hash. */
 	memset(a, 'a', SRFS_NAME_MAX);
 	a[SRFS_NAME_MAX] = '\0';
 	memset(b, 'b', SRFS_NAME_MAX);
 	b[SRFS_NAME_MAX] = '\0';
-	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs", a, b) == 0);
+	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs-", a, b) == 0);
 	CHECK(strlen(buf) == SRFS_DM_NAME_MAX);
 	CHECK(strncmp(buf, "srfs-aaaa", 9) == 0);
 	b[SRFS_NAME_MAX - 1] = 'c';
-	CHECK(srfs_dm_name(other, sizeof(other), "srfs", a, b) == 0);
+	CHECK(srfs_dm_name(other, sizeof(other), "srfs-", a, b) == 0);
 	CHECK(strlen(other) == SRFS_DM_NAME_MAX);
 	CHECK(strcmp(buf, other) != 0);
 	/* "a-b" + "c" and "a" + "b-c" must not collide either. */
-	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs", a, "x-y") == 0);
+	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs-", a, "x-y") == 0);
 	a[SRFS_NAME_MAX - 1] = '\0';
-	CHECK(srfs_dm_name(other, sizeof(other), "srfs", a, "a-x-y") == 0);
+	CHECK(srfs_dm_name(other, sizeof(other), "srfs-", a, "a-x-y") == 0);
 	CHECK(strcmp(buf, other) != 0);
 	/* Exactly 127 characters: no hash. */
 	memset(a, 'q', 122);
 	a[122] = '\0';
-	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs", a, NULL) == 0);
+	CHECK(srfs_dm_name(buf, sizeof(buf), "srfs-", a, NULL) == 0);
 	CHECK(strlen(buf) == 127 && buf[126] == 'q');
 }

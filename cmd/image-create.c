@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* image-create - make a sealed image in a thin pool, or register an existing one. */
+#include <string.h>
+
+#include "cli.h"
+#include "image.h"
+#include "log.h"
+
+static void usage(void)
+{
+	printf("Usage: %s POOL IMAGE --size SIZE [--fs ext4|xfs] [--from-tar FILE|-|--from-dir DIR]\n"
+	       "       %s POOL IMAGE --parent IMAGE [--from-tar FILE|-|--from-dir DIR]\n"
+	       "       %s --source PATH IMAGE\n"
+	       "\n"
+	       "Create the image IMAGE as a thin device of the pool POOL: a new file system,\n"
+	       "filled from a tar stream or a directory, then sealed read-only.  With --parent\n"
+	       "the image is a snapshot of another image and the tar stream is applied to it\n"
+	       "as an OCI layer.  With --source an existing file system image file (erofs,\n"
+	       "squashfs, ext4, xfs) or block device becomes an image without being copied.\n"
+	       "\n"
+	       "Options:\n"
+	       "      --size SIZE            size of the new image's device (thinly provisioned)\n"
+	       "      --fs TYPE              file system: ext4 (default) or xfs\n"
+	       "      --mkfs-options OPTS    more arguments for mkfs, separated by spaces\n"
+	       "      --from-tar FILE        fill the image from a tar file (any compression);\n"
+	       "                             - reads standard input\n"
+	       "      --from-dir DIR         fill the image with a copy of DIR\n"
+	       "      --parent IMAGE         make a snapshot of IMAGE, then apply the tar as a layer\n"
+	       "      --source PATH          register an existing file system image or device\n"
+	       SRFS_COMMON_HELP,
+	       srfs_log_prog(), srfs_log_prog(), srfs_log_prog());
+}
+
+enum {
+	OPT_SIZE = 256,
+	OPT_FS,
+	OPT_MKFS_OPTIONS,
+	OPT_FROM_TAR,
+	OPT_FROM_DIR,
+	OPT_PARENT,
+	OPT_SOURCE,
+};
+
+/* Stores OPTARG in *SLOT; a second use of the option is a usage error. */
+static int once(const char **slot, const char *option)
+{
+	if (*slot)
+		return srfs_cli_usage_error("--%s given twice", option);
+	*slot = optarg;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "fs", required_argument, NULL, OPT_FS },
+		{ "mkfs-options", required_argument, NULL, OPT_MKFS_OPTIONS },
+		{ "from-tar", required_argument, NULL, OPT_FROM_TAR },
+		{ "from-dir", required_argument, NULL, OPT_FROM_DIR },
+		{ "parent", required_argument, NULL, OPT_PARENT },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		SRFS_COMMON_OPTIONS,
+		{ 0 },
+	};
+	struct srfs_image_create_options o = { 0 };
+	const char *size_text = NULL, *names[2];
+	int c, r = 0;
+
+	srfs_cli_init(argc, argv);
+	while ((c = getopt_long(argc, argv, SRFS_COMMON_SHORT, options, NULL)) != -1) {
+		if (srfs_cli_common_option(c))
+			continue;
+		switch (c) {
+		case 'h':
+			usage();
+			return SRFS_EXIT_OK;
+		case OPT_SIZE:
+			r = once(&size_text, "size");
+			if (r == 0)
+				r = srfs_cli_size_option("size", optarg, &o.size);
+			break;
+		case OPT_FS:
+			r = once(&o.fs, "fs");
+			break;
+		case OPT_MKFS_OPTIONS:
+			r = once(&o.mkfs_options, "mkfs-options");
+			break;
+		case OPT_FROM_TAR:
+			r = once(&o.from_tar, "from-tar");
+			break;
+		case OPT_FROM_DIR:
+			r = once(&o.from_dir, "from-dir");
+			break;
+		case OPT_PARENT:
+			r = once(&o.parent, "parent");
+			break;
+		case OPT_SOURCE:
+			r = once(&o.source, "source");
+			break;
+		default:
+			return srfs_cli_bad_option(argv);
+		}
+		if (r != 0)
+			return r;
+	}
+
+	if (o.source) {
+		static const char *const kinds[] = { "image" };
+		if ((r = srfs_cli_name_arguments(argc, argv, kinds, 1, names)) != 0)
+			return r;
+		if (size_text || o.fs || o.mkfs_options || o.from_tar || o.from_dir || o.parent)
+			return srfs_cli_usage_error("--source takes no other image options: the "
+						    "file system is used as it is");
+		if (!*o.source)
+			return srfs_cli_usage_error("--source: empty path");
+	} else {
+		static const char *const kinds[] = { "pool", "image" };
+		if ((r = srfs_cli_name_arguments(argc, argv, kinds, 2, names)) != 0)
+			return r;
+		o.pool = names[0];
+		names[0] = names[1];
+		if (o.from_tar && o.from_dir)
+			return srfs_cli_usage_error("--from-tar and --from-dir exclude each other");
+		if (o.parent && (size_text || o.fs || o.mkfs_options))
+			return srfs_cli_usage_error("--parent takes the parent's size and file "
+						    "system: no --size, --fs or --mkfs-options");
+		if (!o.parent && !size_text)
+			return srfs_cli_usage_error("--size is needed for a new image");
+		if (o.parent && srfs_name_validate("parent image", o.parent) < 0)
+			return SRFS_EXIT_USAGE;
+		if (o.parent && streq(o.parent, names[0]))
+			return srfs_cli_usage_error("an image cannot be its own parent");
+		if (!o.fs)
+			o.fs = "ext4";
+	}
+	if (srfs_cli_require_admin() < 0)
+		return SRFS_EXIT_FAILURE;
+	return srfs_image_create(names[0], &o) < 0 ? SRFS_EXIT_FAILURE : SRFS_EXIT_OK;
+}

@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* image-create: new images in a pool, and images registered from a file or device. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "crash.h"
+#include "dm.h"
+#include "image.h"
+#include "lock.h"
+#include "log.h"
+#include "populate.h"
+#include "probe.h"
+#include "size.h"
+#include "run.h"
+#include "thinid.h"
+#include "util.h"
+
+/* Where image-create mounts an image it fills (in its own mount namespace). */
+#define BUILD_DIR "build"
+
+/* File systems an image may hold: what mounts read-only without writing. */
+static const char *const known_fs[] = { "ext4", "ext3", "ext2", "xfs", "erofs", "squashfs" };
+
+static bool known_filesystem(const char *fs)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(known_fs); i++)
+		if (streq(fs, known_fs[i]))
+			return true;
+	return false;
+}
+
+/* ---- image-create --------------------------------------------------------------- */
+
+/* mkfs.FS on DEVICE: no lazy initialisation and no discard, so a sealed image is complete. */
+static int make_filesystem(const char *fs, const char *mkfs_options, const char *device)
+{
+	_cleanup_free_ char *opts = strdup(mkfs_options ? mkfs_options : "");
+	char program[48];
+	char *argv[64];
+	size_t n = 0;
+
+	if (!opts)
+		return -ENOMEM;
+	snprintf(program, sizeof(program), "mkfs.%s", fs);
+	argv[n++] = program;
+	argv[n++] = (char *)"-q";
+	if (streq(fs, "xfs")) {
+		argv[n++] = (char *)"-K";
+	} else {
+		argv[n++] = (char *)"-E";
+		argv[n++] = (char *)"lazy_itable_init=0,lazy_journal_init=0,nodiscard";
+	}
+	for (char *save = NULL, *tok = strtok_r(opts, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		if (n >= ARRAY_SIZE(argv) - 2) {
+			log_error("too many --mkfs-options");
+			return -E2BIG;
+		}
+		argv[n++] = tok;
+	}
+	argv[n++] = (char *)device;
+	argv[n] = NULL;
+	log_verbose("making a %s file system on %s", fs, device);
+	return srfs_run_program(argv);
+}
+
+/* What image-create works with after checking its arguments. */
+struct build {
+	const struct srfs_image_create_options *o;
+	struct srfs_state st;
+	struct srfs_pool pool;
+	struct srfs_image img;
+	struct srfs_image parent;
+	char build_dm[SRFS_DM_NAME_MAX + 1];
+	char device[32]; /* /dev/dm-N of the writable device */
+	int tar_fd;      /* --from-tar */
+	char *mount_dir; /* <rundir>/build/NAME */
+	bool thin_made, device_made, mounted;
+};
+
+/* The writable device of the image being built, by its thin id. */
+static int build_device_create(struct build *b)
+{
+	struct srfs_dm_info pool_info;
+	char params[64];
+	dev_t devno;
+	int r;
+
+	r = srfs_dm_info(b->pool.dm_name, &pool_info);
+	if (r < 0)
+		return log_errno(r, "cannot look up device %s", b->pool.dm_name);
+	snprintf(params, sizeof(params), "%u:%u %" PRIu64, major(pool_info.devno),
+		 minor(pool_info.devno), b->img.device_id);
+	struct srfs_dm_target target = {
+		.length = b->img.size / 512, .type = "thin", .params = params
+	};
+	r = srfs_dm_create(b->build_dm, &target, false, &devno);
+	if (r < 0)
+		return log_errno(r, "cannot create device %s for image %s", b->build_dm,
+				 b->img.name);
+	b->device_made = true;
+	snprintf(b->device, sizeof(b->device), "/dev/dm-%u", minor(devno));
+	return 0;
+}
+
+/*
+ * Mounts the new file system read-write, in a mount namespace of this
+ * process alone: nobody else sees it, and it cannot outlive the process.
+ */
+static int build_mount(struct build *b, int *root_fd)
+{
+	_cleanup_close_ int dir = -1;
+	int r;
+
+	r = srfs_state_subdir(b->st.run_fd, b->st.run_path, BUILD_DIR, true, &dir);
+	if (r < 0)
+		return r;
+	if (mkdirat(dir, b->img.name, 0700) < 0 && errno != EEXIST)
+		return log_errno(negative_errno(), "cannot create a mount point for image %s",
+				 b->img.name);
+	b->mount_dir = srfs_path_join(b->st.run_path, BUILD_DIR);
+	char *full = b->mount_dir ? srfs_path_join(b->mount_dir, b->img.name) : NULL;
+	free(b->mount_dir);
+	b->mount_dir = full;
+	if (!b->mount_dir)
+		return log_errno(-ENOMEM, "cannot mount image %s", b->img.name);
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return log_errno(negative_errno(), "cannot make a private mount namespace");
+	if (mount(b->device, b->mount_dir, b->img.fs, MS_NOSUID | MS_NODEV, NULL) < 0)
+		return log_errno(negative_errno(), "cannot mount the new %s file system of image %s",
+				 b->img.fs, b->img.name);
+	b->mounted = true;
+	*root_fd = open(b->mount_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*root_fd < 0)
+		return log_errno(negative_errno(), "cannot open %s", b->mount_dir);
+	return 0;
+}
+
+static int build_unmount(struct build *b)
+{
+	if (!b->mounted)
+		return 0;
+	b->mounted = false;
+	if (umount2(b->mount_dir, 0) < 0)
+		return log_errno(negative_errno(), "cannot unmount image %s from %s", b->img.name,
+				 b->mount_dir);
+	return 0;
+}
+
+static void build_dir_remove(const struct build *b)
+{
+	_cleanup_close_ int dir = -1;
+	if (srfs_state_subdir(b->st.run_fd, b->st.run_path, BUILD_DIR, false, &dir) == 0)
+		unlinkat(dir, b->img.name, AT_REMOVEDIR);
+}
+
+static int fill(struct build *b)
+{
+	_cleanup_close_ int root_fd = -1;
+	int r;
+
+	r = build_mount(b, &root_fd);
+	if (r < 0)
+		return r;
+	if (b->o->from_tar)
+		r = srfs_populate_tar(root_fd, b->tar_fd,
+				      streq(b->o->from_tar, "-") ? "standard input" : b->o->from_tar,
+				      b->parent.name[0] != '\0');
+	else if (b->o->from_dir)
+		r = srfs_populate_dir(root_fd, b->o->from_dir);
+	if (r == 0)
+		r = srfs_populate_mount_points(root_fd);
+	if (r == 0 && syncfs(root_fd) < 0)
+		r = log_errno(negative_errno(), "cannot write image %s to its device", b->img.name);
+	if (r < 0)
+		return r;
+	srfs_crash_point("image-create:populate");
+	closep(&root_fd);
+	return build_unmount(b);
+}
+
+/*
+ * Clears what an interrupted image-create of NAME left (we hold its lock, so
+ * its creator is gone): the writable device, the thin device, the record.
+ */
+static int clear_incomplete(struct build *b, const struct srfs_image *old)
+{
+	int r;
+
+	log_info("removing what an interrupted image-create of %s left", old->name);
+	r = srfs_image_build_device_remove(b->build_dm);
+	if (r == 0)
+		r = srfs_thinid_delete(&b->st, &b->pool, old);
+	if (r == 0)
+		build_dir_remove(b);
+	return r;
+}
+
+/* Refuses a pool that cannot take a new image. */
+static int check_pool_usable(const struct srfs_pool *pool)
+{
+	struct srfs_thin_pool_status s;
+	int r = srfs_thinid_pool_status(pool, &s);
+	if (r < 0)
+		return r;
+	if (s.failed) {
+		log_error("pool %s has failed (see the kernel log)", pool->name);
+		return -EIO;
+	}
+	if (s.needs_check) {
+		log_error("pool %s needs a check (thin_check) before new images", pool->name);
+		return -EUCLEAN;
+	}
+	if (streq(s.mode, "out_of_data_space") || s.data_used >= s.data_total) {
+		log_error("pool %s is full: no data space left for image data", pool->name);
+		return -ENOSPC;
+	}
+	if (!streq(s.mode, "rw")) {
+		log_error("pool %s is read-only (mode %s): its metadata space may be exhausted",
+			  pool->name, s.mode);
+		return -EROFS;
+	}
+	return 0;
+}
+
+static int open_input(struct build *b)
+{
+	char q[SRFS_QUOTE_MAX];
+	struct stat s;
+
+	if (!b->o->from_tar)
+		return 0;
+	if (streq(b->o->from_tar, "-")) {
+		b->tar_fd = dup(STDIN_FILENO);
+		if (b->tar_fd < 0)
+			return log_errno(negative_errno(), "cannot read standard input");
+		return 0;
+	}
+	b->tar_fd = open(b->o->from_tar, O_RDONLY | O_CLOEXEC);
+	if (b->tar_fd < 0)
+		return log_errno(negative_errno(), "cannot open %s",
+				 srfs_quote(q, sizeof(q), b->o->from_tar));
+	if (fstat(b->tar_fd, &s) == 0 && S_ISDIR(s.st_mode)) {
+		log_error("%s is a directory (use --from-dir)",
+			  srfs_quote(q, sizeof(q), b->o->from_tar));
+		return -EISDIR;
+	}
+	return 0;
+}
+
+static int check_from_dir(const char *dir)
+{
+	char q[SRFS_QUOTE_MAX];
+	struct stat s;
+
+	if (stat(dir, &s) < 0)
+		return log_errno(negative_errno(), "cannot use %s", srfs_quote(q, sizeof(q), dir));
+	if (!S_ISDIR(s.st_mode)) {
+		log_error("%s is not a directory", srfs_quote(q, sizeof(q), dir));
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+/* Undoes a failed build, in reverse. */
+static void build_undo(struct build *b)
+{
+	if (b->mounted && build_unmount(b) < 0)
+		return;
+	if (b->device_made && srfs_image_build_device_remove(b->build_dm) < 0)
+		return;
+	build_dir_remove(b);
+	if (b->thin_made && srfs_thinid_delete(&b->st, &b->pool, &b->img) == 0)
+		log_verbose("removed the thin device of image %s again", b->img.name);
+}
+
+static int create_in_pool(const char *name, const struct srfs_image_create_options *o)
+{
+	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
+	struct build b = { .o = o, .st = SRFS_STATE_INIT, .tar_fd = -1 };
+	_cleanup_(srfs_image_clear) struct srfs_image old = { 0 };
+	char size_text[32];
+	int r;
+
+	/* Everything that can be checked before anything changes. */
+	if (!streq(o->fs, "ext4") && !streq(o->fs, "xfs")) {
+		log_error("unsupported file system '%s' (ext4 or xfs)", o->fs);
+		return -EINVAL;
+	}
+	if (o->from_dir && (r = check_from_dir(o->from_dir)) < 0)
+		return r;
+	r = open_input(&b);
+	if (r < 0)
+		goto out;
+	r = srfs_dm_available(false);
+	if (r < 0)
+		goto out;
+	r = srfs_state_open(&b.st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
+	if (r < 0)
+		goto out;
+	r = srfs_lock_take(&catalog_lock, b.st.run_fd, SRFS_LOCK_CATALOG, NULL, false);
+	if (r == 0)
+		r = srfs_lock_take(&pool_lock, b.st.run_fd, SRFS_LOCK_POOL, o->pool, false);
+	if (r == 0)
+		r = srfs_lock_take(&image_lock, b.st.run_fd, SRFS_LOCK_IMAGE, name, false);
+	if (r < 0)
+		goto out;
+	r = srfs_pool_load(b.st.catalog_fd, o->pool, &b.pool);
+	if (r == -ENOENT)
+		log_error("unknown pool %s", o->pool);
+	if (r < 0)
+		goto out;
+	r = srfs_image_dm_name(name, true, b.build_dm, sizeof(b.build_dm));
+	if (r < 0)
+		goto out;
+	r = srfs_thinid_pool_status(&b.pool, &(struct srfs_thin_pool_status){ 0 });
+	if (r == 0)
+		r = srfs_thinid_recover(&b.st, &b.pool);
+	if (r < 0)
+		goto out;
+
+	r = srfs_image_load(b.st.catalog_fd, name, &old);
+	if (r == 0 && (old.sealed || old.kind != SRFS_IMAGE_POOL || !streq(old.pool, o->pool))) {
+		log_error("image %s already exists", name);
+		r = -EEXIST;
+		goto out;
+	}
+	if (r == 0)
+		r = clear_incomplete(&b, &old);
+	else if (r == -ENOENT)
+		r = 0;
+	if (r < 0)
+		goto out;
+
+	struct srfs_image *img = &b.img;
+	snprintf(img->name, sizeof(img->name), "%s", name);
+	snprintf(img->pool, sizeof(img->pool), "%s", o->pool);
+	img->kind = SRFS_IMAGE_POOL;
+	img->created = (uint64_t)time(NULL);
+	if (o->parent) {
+		r = srfs_image_load(b.st.catalog_fd, o->parent, &b.parent);
+		if (r == -ENOENT)
+			log_error("unknown parent image %s", o->parent);
+		if (r < 0)
+			goto out;
+		if (b.parent.kind != SRFS_IMAGE_POOL || !streq(b.parent.pool, o->pool)) {
+			log_error("parent image %s is not in pool %s", o->parent, o->pool);
+			r = -EINVAL;
+			goto out;
+		}
+		if (!b.parent.sealed) {
+			log_error("parent image %s is not sealed (its creation did not finish)",
+				  o->parent);
+			r = -EINVAL;
+			goto out;
+		}
+		snprintf(img->parent, sizeof(img->parent), "%s", o->parent);
+		snprintf(img->fs, sizeof(img->fs), "%s", b.parent.fs);
+		img->size = b.parent.size;
+	} else {
+		snprintf(img->fs, sizeof(img->fs), "%s", o->fs);
+		img->size = (o->size + 4095) / 4096 * 4096;
+	}
+	r = check_pool_usable(&b.pool);
+	if (r < 0)
+		goto out;
+
+	/* The thin device and the record, as one transaction with the pool. */
+	if (o->parent) {
+		char origin_dm[SRFS_DM_NAME_MAX + 1];
+		struct srfs_dm_info info;
+		r = srfs_image_dm_name(o->parent, false, origin_dm, sizeof(origin_dm));
+		if (r == 0)
+			r = srfs_dm_info(origin_dm, &info);
+		if (r < 0)
+			goto out;
+		r = srfs_thinid_create(&b.st, &b.pool, img, &b.parent.device_id,
+				       info.exists ? origin_dm : "");
+	} else {
+		r = srfs_thinid_create(&b.st, &b.pool, img, NULL, NULL);
+	}
+	if (r < 0)
+		goto out;
+	b.thin_made = true;
+
+	r = build_device_create(&b);
+	if (r < 0)
+		goto fail;
+	srfs_crash_point("image-create:device");
+	if (!o->parent) {
+		r = make_filesystem(img->fs, o->mkfs_options, b.device);
+		if (r < 0)
+			goto fail;
+		srfs_crash_point("image-create:mkfs");
+	}
+	r = fill(&b);
+	if (r < 0)
+		goto fail;
+	r = srfs_image_build_device_remove(b.build_dm);
+	if (r < 0)
+		goto fail;
+	b.device_made = false;
+	build_dir_remove(&b);
+	srfs_crash_point("image-create:unmount");
+
+	img->sealed = true;
+	r = srfs_image_save(&b.st, img);
+	if (r < 0)
+		goto fail;
+	log_info("image %s created in pool %s (thin device %" PRIu64 ", %s, %s%s%s)", name,
+		 o->pool, img->device_id, img->fs, srfs_size_format(size_text, sizeof(size_text), img->size),
+		 o->parent ? ", on top of " : "", o->parent ? o->parent : "");
+	goto out;
+fail:
+	img->sealed = false;
+	struct srfs_thin_pool_status status;
+	bool full = srfs_thinid_pool_status(&b.pool, &status) == 0 &&
+		    (streq(status.mode, "out_of_data_space") || status.data_used >= status.data_total);
+	build_undo(&b);
+	if (full)
+		log_error("pool %s is full: image %s did not fit and was not created", o->pool, name);
+out:
+	closep(&b.tar_fd);
+	free(b.mount_dir);
+	srfs_image_clear(&b.img);
+	srfs_image_clear(&b.parent);
+	srfs_pool_clear(&b.pool);
+	srfs_state_close(&b.st);
+	return r;
+}
+
+/* image-create --source: an existing file system, registered as it is. */
+static int create_from_source(const char *name, const char *source)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+	_cleanup_(srfs_image_clear) struct srfs_image old = { 0 };
+	_cleanup_close_ int fd = -1;
+	char q[SRFS_QUOTE_MAX], size_text[32];
+	struct stat s;
+	int r;
+
+	fd = open(source, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_errno(negative_errno(), "cannot open %s", srfs_quote(q, sizeof(q), source));
+	if (fstat(fd, &s) < 0)
+		return log_errno(negative_errno(), "cannot stat %s", source);
+	if (!S_ISREG(s.st_mode) && !S_ISBLK(s.st_mode)) {
+		log_error("%s is neither a file system image file nor a block device",
+			  srfs_quote(q, sizeof(q), source));
+		return -EINVAL;
+	}
+	img.kind = S_ISREG(s.st_mode) ? SRFS_IMAGE_FILE : SRFS_IMAGE_BLOCK;
+	if (img.kind == SRFS_IMAGE_FILE)
+		img.size = (uint64_t)s.st_size;
+	else if (ioctl(fd, BLKGETSIZE64, &img.size) < 0)
+		return log_errno(negative_errno(), "cannot get the size of %s", source);
+	r = srfs_probe_filesystem(fd, img.fs, sizeof(img.fs));
+	if (r < 0)
+		return log_errno(r, "cannot probe %s", source);
+	if (r == 0) {
+		log_error("%s holds no file system that can be shared",
+			  srfs_quote(q, sizeof(q), source));
+		return -EINVAL;
+	}
+	if (!known_filesystem(img.fs)) {
+		log_error("%s holds %s, which cannot be shared (erofs, squashfs, ext4, xfs)",
+			  srfs_quote(q, sizeof(q), source), img.fs);
+		return -EINVAL;
+	}
+	img.source = realpath(source, NULL);
+	if (!img.source)
+		return log_errno(negative_errno(), "cannot resolve %s", source);
+	snprintf(img.name, sizeof(img.name), "%s", name);
+	img.sealed = true;
+	img.created = (uint64_t)time(NULL);
+
+	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
+	if (r == 0)
+		r = srfs_lock_take(&catalog_lock, st.run_fd, SRFS_LOCK_CATALOG, NULL, false);
+	if (r == 0)
+		r = srfs_lock_take(&image_lock, st.run_fd, SRFS_LOCK_IMAGE, name, false);
+	if (r < 0)
+		return r;
+	r = srfs_image_load(st.catalog_fd, name, &old);
+	if (r == 0) {
+		log_error("image %s already exists", name);
+		return -EEXIST;
+	}
+	if (r != -ENOENT)
+		return r;
+	r = srfs_image_save(&st, &img);
+	if (r < 0)
+		return r;
+	log_info("image %s registered: %s %s (%s, %s)", name, srfs_image_kind_name(img.kind), img.source,
+		 img.fs, srfs_size_format(size_text, sizeof(size_text), img.size));
+	return 0;
+}
+
+int srfs_image_create(const char *name, const struct srfs_image_create_options *o)
+{
+	return o->source ? create_from_source(name, o->source) : create_in_pool(name, o);
+}
+

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Crash points, a test aid.  Every mutating command names the steps after
+ * which a crash leaves a distinct state ("image-create:intent", ...).  With
+ * SHARED_ROOTFS_CRASH_AT=STEP in the environment the command kills itself
+ * with SIGKILL right after STEP, as a power cut or the OOM killer would, so
+ * tests can prove that the next command reconciles what was left.  The steps
+ * are listed in shared-rootfs(7).
+ */
+#pragma once
+
+#define SRFS_CRASH_ENV "SHARED_ROOTFS_CRASH_AT"
+
+void srfs_crash_point(const char *step);

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dm.h"
+#include "image.h"
+#include "lock.h"
+#include "log.h"
+#include "record.h"
+#include "thinid.h"
+#include "util.h"
+
+static const struct srfs_record_key image_keys[] = {
+	{ "version", true },
+	{ "kind", true },
+	{ "pool", false },
+	{ "device_id", false },
+	{ "parent", false },
+	{ "source", false },
+	{ "size", true },
+	{ "fs", true },
+	{ "sealed", true },
+	{ "created", true },
+	{ 0 },
+};
+
+static const char *const kind_names[] = {
+	[SRFS_IMAGE_POOL] = "pool",
+	[SRFS_IMAGE_FILE] = "file",
+	[SRFS_IMAGE_BLOCK] = "block",
+};
+
+void srfs_image_clear(struct srfs_image *img)
+{
+	free(img->source);
+	*img = (struct srfs_image){ 0 };
+}
+
+const char *srfs_image_kind_name(enum srfs_image_kind kind)
+{
+	return kind_names[kind];
+}
+
+int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	char err[256];
+	const char *v;
+	int r;
+
+	srfs_image_clear(img);
+	dir = openat(catalog_fd, SRFS_IMAGES_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return errno == ENOENT ? -ENOENT
+				       : log_errno(negative_errno(), "cannot open the image catalog");
+	r = srfs_record_load(dir, name, image_keys, &rec, err, sizeof(err));
+	if (r == -ENOENT)
+		return r;
+	if (r == -EBADMSG) {
+		log_error("catalog record of image %s is corrupt: %s", name, err);
+		return r;
+	}
+	if (r < 0)
+		return log_errno(r, "cannot read the catalog record of image %s", name);
+
+	snprintf(img->name, sizeof(img->name), "%s", name);
+	v = srfs_record_get(&rec, "kind");
+	size_t k;
+	for (k = 0; k < ARRAY_SIZE(kind_names); k++)
+		if (streq(v, kind_names[k]))
+			break;
+	if (k == ARRAY_SIZE(kind_names))
+		goto corrupt;
+	img->kind = (enum srfs_image_kind)k;
+	if (img->kind == SRFS_IMAGE_POOL) {
+		v = srfs_record_get(&rec, "pool");
+		if (!v || srfs_name_check(v, NULL) < 0 ||
+		    srfs_record_get_u64(&rec, "device_id", &img->device_id) < 0)
+			goto corrupt;
+		snprintf(img->pool, sizeof(img->pool), "%s", v);
+		v = srfs_record_get(&rec, "parent");
+		if (v && srfs_name_check(v, NULL) < 0)
+			goto corrupt;
+		snprintf(img->parent, sizeof(img->parent), "%s", v ? v : "");
+	} else {
+		v = srfs_record_get(&rec, "source");
+		if (!v || v[0] != '/' || !(img->source = strdup(v)))
+			goto corrupt;
+	}
+	v = srfs_record_get(&rec, "fs");
+	if (strlen(v) >= sizeof(img->fs) || !*v)
+		goto corrupt;
+	snprintf(img->fs, sizeof(img->fs), "%s", v);
+	v = srfs_record_get(&rec, "sealed");
+	if (!streq(v, "0") && !streq(v, "1"))
+		goto corrupt;
+	img->sealed = streq(v, "1");
+	if (srfs_record_get_u64(&rec, "size", &img->size) < 0 ||
+	    srfs_record_get_u64(&rec, "created", &img->created) < 0)
+		goto corrupt;
+	return 0;
+corrupt:
+	log_error("catalog record of image %s is corrupt: a value is malformed", name);
+	srfs_image_clear(img);
+	return -EBADMSG;
+}
+
+int srfs_image_save(const struct srfs_state *st, const struct srfs_image *img)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	int r;
+
+	r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_IMAGES_DIR, true, &dir);
+	if (r < 0)
+		return r;
+	r = srfs_record_set(&rec, "version", "1");
+	if (r == 0)
+		r = srfs_record_set(&rec, "kind", kind_names[img->kind]);
+	if (r == 0 && img->kind == SRFS_IMAGE_POOL) {
+		r = srfs_record_set(&rec, "pool", img->pool);
+		if (r == 0)
+			r = srfs_record_set_u64(&rec, "device_id", img->device_id);
+		if (r == 0 && img->parent[0])
+			r = srfs_record_set(&rec, "parent", img->parent);
+	} else if (r == 0) {
+		r = srfs_record_set(&rec, "source", img->source);
+	}
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "size", img->size);
+	if (r == 0)
+		r = srfs_record_set(&rec, "fs", img->fs);
+	if (r == 0)
+		r = srfs_record_set(&rec, "sealed", img->sealed ? "1" : "0");
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "created", img->created);
+	if (r == 0)
+		r = srfs_record_save(dir, img->name, &rec, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot write the catalog record of image %s", img->name);
+	return 0;
+}
+
+int srfs_image_forget(const struct srfs_state *st, const char *name)
+{
+	_cleanup_close_ int dir = -1;
+	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_IMAGES_DIR, false, &dir);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		r = srfs_record_remove(dir, name, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot remove image %s from the catalog", name);
+	return 0;
+}
+
+int srfs_image_dm_name(const char *name, bool build, char *buf, size_t size)
+{
+	return srfs_dm_name(buf, size, build ? "srfs-build:" : "srfs-img:", name, NULL);
+}
+
+/* ---- what the runtime directory says about an image ------------------------------ */
+
+static bool image_active(const struct srfs_state *st, const char *name)
+{
+	_cleanup_close_ int dir = -1;
+	struct stat s;
+
+	if (st->run_fd < 0 ||
+	    srfs_state_subdir(st->run_fd, st->run_path, SRFS_RUN_IMAGES_DIR, false, &dir) < 0)
+		return false;
+	return fstatat(dir, name, &s, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/*
+ * Counts the shares of every image: calls FN(image, share id) for each
+ * share record.  Only listing commands and removals scan the shares.
+ */
+static int for_each_share(const struct srfs_state *st,
+			  void (*fn)(const char *image, const char *id, void *userdata),
+			  void *userdata)
+{
+	_cleanup_close_ int dir = -1;
+	char **ids;
+	int r;
+
+	if (st->run_fd < 0)
+		return 0;
+	r = srfs_state_list(st->run_fd, SRFS_SHARES_DIR, &ids);
+	if (r < 0)
+		return log_errno(r, "cannot read the share records");
+	r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_SHARES_DIR, false, &dir);
+	if (r < 0 && r != -ENOENT) {
+		srfs_names_free(ids);
+		return r;
+	}
+	if (r == 0)
+		for (char **id = ids; *id; id++) {
+			_cleanup_record_ struct srfs_record rec = { 0 };
+			char err[128];
+			if (srfs_record_load(dir, *id, NULL, &rec, err, sizeof(err)) < 0)
+				continue;
+			const char *image = srfs_record_get(&rec, "image");
+			if (image)
+				fn(image, *id, userdata);
+		}
+	srfs_names_free(ids);
+	return 0;
+}
+
+struct share_names {
+	const char *image;
+	unsigned count;
+	char names[512];
+};
+
+static void collect_share(const char *image, const char *id, void *userdata)
+{
+	struct share_names *s = userdata;
+	if (!streq(image, s->image))
+		return;
+	s->count++;
+	size_t used = strlen(s->names);
+	if (used + strlen(id) + 8 < sizeof(s->names))
+		snprintf(s->names + used, sizeof(s->names) - used, "%s%s", used ? ", " : "", id);
+	else if (!strstr(s->names, ", ..."))
+		snprintf(s->names + used, sizeof(s->names) - used, ", ...");
+}
+
+/* Removes the writable device (if there is one); -EBUSY when something holds it. */
+int srfs_image_build_device_remove(const char *build_dm)
+{
+	struct srfs_dm_info info;
+	int r = srfs_dm_info(build_dm, &info);
+	if (r == 0 && !info.exists)
+		return 0;
+	if (r == 0)
+		r = srfs_dm_remove(build_dm, false);
+	if (r == -EBUSY)
+		log_error("device %s is busy: something still holds the image being built", build_dm);
+	else if (r < 0)
+		log_errno(r, "cannot remove device %s", build_dm);
+	return r;
+}
+
+/* ---- image-remove ---------------------------------------------------------------- */
+
+int srfs_image_remove(const char *name, bool force)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	struct share_names shares = { .image = name };
+	int r;
+
+	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
+	if (r < 0)
+		return r;
+	r = srfs_lock_take(&catalog_lock, st.run_fd, SRFS_LOCK_CATALOG, NULL, false);
+	if (r < 0)
+		return r;
+	r = srfs_image_load(st.catalog_fd, name, &img);
+	if (r == -ENOENT) {
+		/* An interrupted creation of NAME that recorded nothing yet is undone here. */
+		char pending[SRFS_NAME_MAX + 1];
+		r = srfs_thinid_pending(&st, name, pending, sizeof(pending));
+		if (r == 0) {
+			log_error("unknown image %s", name);
+			return -ENOENT;
+		}
+		if (r > 0)
+			r = srfs_lock_take(&pool_lock, st.run_fd, SRFS_LOCK_POOL, pending, false);
+		if (r == 0)
+			r = srfs_pool_load(st.catalog_fd, pending, &pool);
+		if (r == 0)
+			r = srfs_thinid_recover(&st, &pool);
+		if (r == 0)
+			r = srfs_image_load(st.catalog_fd, name, &img);
+		if (r == -ENOENT)
+			return 0; /* nothing of it is left */
+	}
+	if (r < 0)
+		return r;
+	if (img.kind == SRFS_IMAGE_POOL && pool_lock.fd < 0) {
+		r = srfs_lock_take(&pool_lock, st.run_fd, SRFS_LOCK_POOL, img.pool, false);
+		if (r < 0)
+			return r;
+	}
+	r = srfs_lock_take(&image_lock, st.run_fd, SRFS_LOCK_IMAGE, name, false);
+	if (r < 0)
+		return r;
+
+	r = for_each_share(&st, collect_share, &shares);
+	if (r < 0)
+		return r;
+	if (shares.count) {
+		log_error("image %s is shared by %u container%s: %s (release them first)", name,
+			  shares.count, shares.count == 1 ? "" : "s", shares.names);
+		return -EBUSY;
+	}
+	if (image_active(&st, name)) {
+		log_error("image %s is active (deactivate it first: image-deactivate %s)", name, name);
+		return -EBUSY;
+	}
+	if (img.kind != SRFS_IMAGE_POOL) {
+		r = srfs_image_forget(&st, name);
+		if (r == 0)
+			log_info("image %s removed (%s %s is left as it is)", name, kind_names[img.kind],
+				 img.source);
+		return r;
+	}
+
+	/* The pool must be active to delete the thin device, unless --force. */
+	const char *unreachable = NULL;
+	r = srfs_pool_load(st.catalog_fd, img.pool, &pool);
+	if (r == -ENOENT)
+		unreachable = "is not in the catalog";
+	else if (r < 0)
+		return r;
+	else if (srfs_dm_available(true) < 0)
+		unreachable = "cannot be reached (device-mapper is not available)";
+	else {
+		struct srfs_dm_info info;
+		r = srfs_dm_info(pool.dm_name, &info);
+		if (r < 0)
+			return log_errno(r, "cannot look up device %s", pool.dm_name);
+		if (!info.exists)
+			unreachable = "is not active";
+	}
+	if (unreachable && !force) {
+		log_error("pool %s of image %s %s: activate it, or use --force to forget the image "
+			  "without deleting its thin device",
+			  img.pool, name, unreachable);
+		return -ENXIO;
+	}
+	if (unreachable) {
+		r = srfs_image_forget(&st, name);
+		if (r == 0)
+			log_info("image %s forgotten (--force): pool %s %s, so its thin device %" PRIu64
+				 " was not deleted",
+				 name, img.pool, unreachable, img.device_id);
+		return r;
+	}
+	r = srfs_thinid_recover(&st, &pool);
+	if (r < 0)
+		return r;
+	/* The recovery may have finished this very removal. */
+	r = srfs_image_load(st.catalog_fd, name, &img);
+	if (r == -ENOENT)
+		return 0; /* the recovery said what it did */
+	if (r < 0)
+		return r;
+	if (!img.sealed) {
+		char build_dm[SRFS_DM_NAME_MAX + 1];
+		r = srfs_image_dm_name(name, true, build_dm, sizeof(build_dm));
+		if (r == 0)
+			r = srfs_image_build_device_remove(build_dm);
+		if (r < 0)
+			return r;
+	}
+	r = srfs_thinid_delete(&st, &pool, &img);
+	if (r < 0)
+		return r;
+	log_info("image %s removed from pool %s (thin device %" PRIu64 ")", name, img.pool,
+		 img.device_id);
+	return 0;
+}
+
+/* ---- image-list ------------------------------------------------------------------ */
+
+struct share_counts {
+	char **names; /* images, sorted */
+	unsigned *counts;
+};
+
+static void count_share(const char *image, const char *id, void *userdata)
+{
+	struct share_counts *c = userdata;
+	(void)id;
+	for (size_t i = 0; c->names[i]; i++)
+		if (streq(c->names[i], image)) {
+			c->counts[i]++;
+			return;
+		}
+}
+
+int srfs_image_report(const char *pool,
+		      int (*fn)(const struct srfs_image_report *report, void *userdata),
+		      void *userdata)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_free_ unsigned *counts = NULL;
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	r = srfs_state_open(&st, SRFS_STATE_CATALOG);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	/* The runtime directory only says what is active: it may not exist yet. */
+	r = srfs_state_open(&st, SRFS_STATE_RUN);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (pool) {
+		_cleanup_(srfs_pool_clear) struct srfs_pool p = { 0 };
+		r = srfs_pool_load(st.catalog_fd, pool, &p);
+		if (r == -ENOENT)
+			log_error("unknown pool %s", pool);
+		if (r < 0)
+			return r;
+	}
+	r = srfs_state_list(st.catalog_fd, SRFS_IMAGES_DIR, &names);
+	if (r < 0)
+		return log_errno(r, "cannot read the image catalog in %s", st.catalog_path);
+	while (names[n])
+		n++;
+	counts = calloc(n + 1, sizeof(*counts));
+	if (!counts) {
+		srfs_names_free(names);
+		return log_errno(-ENOMEM, "cannot list images");
+	}
+	struct share_counts sc = { names, counts };
+	r = for_each_share(&st, count_share, &sc);
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+		int q = srfs_image_load(st.catalog_fd, names[i], &img);
+		if (q == -ENOENT)
+			continue; /* removed meanwhile */
+		if (q < 0) {
+			r = q;
+			continue;
+		}
+		if (pool && (img.kind != SRFS_IMAGE_POOL || !streq(img.pool, pool)))
+			continue;
+		struct srfs_image_report rep = {
+			.image = &img,
+			.active = image_active(&st, img.name),
+			.shares = counts[i],
+		};
+		q = fn(&rep, userdata);
+		if (q < 0) {
+			r = q;
+			break;
+		}
+	}
+	srfs_names_free(names);
+	return r;
+}

@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "log.h"
+#include "populate.h"
+#include "util.h"
+
+#define WHITEOUT_PREFIX ".wh."
+#define WHITEOUT_OPAQUE ".wh..wh..opq"
+
+/* ---- paths ------------------------------------------------------------------ */
+
+/*
+ * NAME as a path relative to the image root: no leading "/" or "./", no
+ * empty or "." components, no trailing "/"; "" is the root itself.
+ * -EINVAL for a ".." component.
+ */
+static int normalize(const char *name, char *out, size_t size)
+{
+	size_t n = 0;
+
+	while (*name) {
+		const char *end = strchrnul(name, '/');
+		size_t len = (size_t)(end - name);
+		if (len == 2 && name[0] == '.' && name[1] == '.')
+			return -EINVAL;
+		if (len > 0 && !(len == 1 && name[0] == '.')) {
+			if (n + len + 2 > size)
+				return -ENAMETOOLONG;
+			if (n)
+				out[n++] = '/';
+			memcpy(out + n, name, len);
+			n += len;
+		}
+		name = *end ? end + 1 : end;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* DIR/NAME (or NAME when DIR is the root, "") into BUF. */
+static int join(char *buf, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(buf, size, "%s%s%s", dir, *dir ? "/" : "", name);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Opens the directory PATH (normalized) below ROOT_FD without passing a symlink. */
+static int open_dir_beneath(int root_fd, const char *path)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_XDEV,
+	};
+	long fd = syscall(SYS_openat2, root_fd, *path ? path : ".", &how, sizeof(how));
+	return fd < 0 ? negative_errno() : (int)fd;
+}
+
+/* ---- the set of paths a layer wrote ------------------------------------------ */
+
+struct path_set {
+	char **slots;
+	size_t n_slots, n_used;
+};
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static bool set_contains(const struct path_set *set, const char *path)
+{
+	if (!set->n_slots)
+		return false;
+	for (size_t i = hash(path) & (set->n_slots - 1);; i = (i + 1) & (set->n_slots - 1)) {
+		if (!set->slots[i])
+			return false;
+		if (streq(set->slots[i], path))
+			return true;
+	}
+}
+
+static int set_insert(struct path_set *set, const char *path);
+
+static int set_grow(struct path_set *set)
+{
+	struct path_set bigger = { .n_slots = set->n_slots ? set->n_slots * 2 : 1024 };
+	bigger.slots = calloc(bigger.n_slots, sizeof(char *));
+	if (!bigger.slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < set->n_slots; i++)
+		if (set->slots[i]) {
+			size_t j = hash(set->slots[i]) & (bigger.n_slots - 1);
+			while (bigger.slots[j])
+				j = (j + 1) & (bigger.n_slots - 1);
+			bigger.slots[j] = set->slots[i];
+			bigger.n_used++;
+		}
+	free(set->slots);
+	*set = bigger;
+	return 0;
+}
+
+static int set_insert(struct path_set *set, const char *path)
+{
+	if (set_contains(set, path))
+		return 0;
+	if ((set->n_used + 1) * 2 > set->n_slots && set_grow(set) < 0)
+		return -ENOMEM;
+	size_t i = hash(path) & (set->n_slots - 1);
+	while (set->slots[i])
+		i = (i + 1) & (set->n_slots - 1);
+	set->slots[i] = strdup(path);
+	if (!set->slots[i])
+		return -ENOMEM;
+	set->n_used++;
+	return 0;
+}
+
+/* PATH and every directory above it. */
+static int set_insert_with_parents(struct path_set *set, const char *path)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (;;) {
+		int r = set_insert(set, buf);
+		if (r < 0)
+			return r;
+		char *slash = strrchr(buf, '/');
+		if (!slash)
+			return 0;
+		*slash = '\0';
+	}
+}
+
+static void set_free(struct path_set *set)
+{
+	for (size_t i = 0; i < set->n_slots; i++)
+		free(set->slots[i]);
+	free(set->slots);
+	*set = (struct path_set){ 0 };
+}
+
+/* ---- whiteouts ------------------------------------------------------------- */
+
+static int remove_tree(int dir_fd, const char *name);
+
+/*
+ * Removes every child of the directory FD (which it closes), except those
+ * whose path DIR/CHILD is in KEEP (when KEEP is not NULL).
+ */
+static int remove_children(int fd, const char *dir, const struct path_set *keep)
+{
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return negative_errno();
+	}
+	int r = 0;
+	struct dirent *de;
+	char child[4096];
+	while (r == 0 && (de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (keep && (r = join(child, sizeof(child), dir, de->d_name)) == 0 &&
+		    set_contains(keep, child))
+			continue;
+		if (r == 0)
+			r = remove_tree(dirfd(d), de->d_name);
+	}
+	closedir(d);
+	return r;
+}
+
+/* rm -r of NAME in DIR_FD: never follows a symbolic link. */
+static int remove_tree(int dir_fd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT ? negative_errno() : 0;
+
+	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = fd < 0 ? negative_errno() : remove_children(fd, NULL, NULL);
+	if (r == 0 && unlinkat(dir_fd, name, AT_REMOVEDIR) < 0)
+		r = negative_errno();
+	return r;
+}
+
+/* Removes what DIR held before this layer (its children that the layer did not write). */
+static int apply_opaque(int root_fd, const char *dir, const struct path_set *written)
+{
+	int fd = open_dir_beneath(root_fd, dir);
+	if (fd == -ENOENT)
+		return 0;
+	return fd < 0 ? fd : remove_children(fd, dir, written);
+}
+
+/* PATH (normalized) is a whiteout entry: apply it. */
+static int apply_whiteout(int root_fd, const char *path, const struct path_set *written,
+			  const char *tar_name)
+{
+	char dir[4096], q[SRFS_QUOTE_MAX];
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0, path);
+	if (streq(base, WHITEOUT_OPAQUE))
+		r = apply_opaque(root_fd, dir, written);
+	else {
+		const char *victim = base + strlen(WHITEOUT_PREFIX);
+		char full[4096];
+		if (join(full, sizeof(full), dir, victim) < 0 || !*victim || streq(victim, ".") || streq(victim, "..")) {
+			log_error("layer %s: invalid whiteout '%s'", tar_name,
+				  srfs_quote(q, sizeof(q), path));
+			return -EINVAL;
+		}
+		if (set_contains(written, full))
+			return 0; /* this layer made it: the whiteout hides only what was below */
+		int fd = open_dir_beneath(root_fd, dir);
+		if (fd == -ENOENT)
+			return 0;
+		r = fd < 0 ? fd : remove_tree(fd, victim);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (r == -ELOOP || r == -EXDEV)
+		log_error("layer %s: whiteout '%s' lies under a symbolic link", tar_name,
+			  srfs_quote(q, sizeof(q), path));
+	else if (r < 0)
+		log_errno(r, "layer %s: cannot apply whiteout '%s'", tar_name,
+			  srfs_quote(q, sizeof(q), path));
+	return r;
+}
+
+/* ---- extraction ---------------------------------------------------------------- */
+
+static void archive_freep(struct archive **a)
+{
+	if (*a)
+		archive_free(*a); /* closes too */
+}
+#define _cleanup_archive_ _cleanup_(archive_freep)
+
+static const char *error_of(struct archive *a)
+{
+	const char *s = archive_error_string(a);
+	return s ? s : "unknown error";
+}
+
+static struct archive *disk_writer(void)
+{
+	struct archive *ext = archive_write_disk_new();
+	if (!ext)
+		return NULL;
+	/* No user name lookup: the numeric ids of the content are kept as they are. */
+	archive_write_disk_set_options(
+		ext, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+			     ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
+			     ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+			     ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+	return ext;
+}
+
+/* Writes ENTRY (and its data, read from IN) into the current directory. */
+static int write_entry(struct archive *in, struct archive *ext, struct archive_entry *entry,
+		       const char *what)
+{
+	char q[SRFS_QUOTE_MAX];
+	const char *path = archive_entry_pathname(entry);
+	int r = archive_write_header(ext, entry);
+
+	if (r == ARCHIVE_OK && archive_entry_size(entry) > 0) {
+		const void *buf;
+		size_t len;
+		la_int64_t offset;
+		for (;;) {
+			r = archive_read_data_block(in, &buf, &len, &offset);
+			if (r == ARCHIVE_EOF) {
+				r = ARCHIVE_OK;
+				break;
+			}
+			if (r != ARCHIVE_OK) {
+				log_error("cannot read '%s' from %s: %s",
+					  srfs_quote(q, sizeof(q), path), what, error_of(in));
+				return -EIO;
+			}
+			if (archive_write_data_block(ext, buf, len, offset) != ARCHIVE_OK) {
+				r = ARCHIVE_FAILED;
+				break;
+			}
+		}
+	}
+	if (r == ARCHIVE_OK)
+		r = archive_write_finish_entry(ext);
+	/* A warning means something was not kept (an xattr, an owner): that is a failure. */
+	if (r != ARCHIVE_OK) {
+		log_error("cannot write '%s' from %s into the image: %s",
+			  srfs_quote(q, sizeof(q), path), what, error_of(ext));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Runs FN with ROOT_FD as the current directory, which libarchive writes relative to. */
+static int in_root(int root_fd, int (*fn)(void *userdata), void *userdata)
+{
+	_cleanup_close_ int saved = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (saved < 0)
+		return log_errno(negative_errno(), "cannot open the current directory");
+	if (fchdir(root_fd) < 0)
+		return log_errno(negative_errno(), "cannot enter the image");
+	int r = fn(userdata);
+	if (fchdir(saved) < 0 && r == 0)
+		r = log_errno(negative_errno(), "cannot return to the current directory");
+	return r;
+}
+
+/*
+ * The root directory's own entry: libarchive does not restore the times of
+ * ".", so they (and its owner and mode) are applied once everything is written.
+ */
+struct root_entry {
+	bool seen;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	struct timespec times[2];
+};
+
+static void root_entry_save(struct root_entry *root, struct archive_entry *entry)
+{
+	*root = (struct root_entry){
+		.seen = true,
+		.mode = archive_entry_perm(entry),
+		.uid = (uid_t)archive_entry_uid(entry),
+		.gid = (gid_t)archive_entry_gid(entry),
+		.times = { { archive_entry_atime(entry), archive_entry_atime_nsec(entry) },
+			   { archive_entry_mtime(entry), archive_entry_mtime_nsec(entry) } },
+	};
+	if (!archive_entry_atime_is_set(entry))
+		root->times[0] = root->times[1];
+}
+
+/* Closes the writer (directory times and modes are set then), then fixes the root. */
+static int finish(struct archive *ext, const struct root_entry *root, const char *what)
+{
+	if (archive_write_close(ext) != ARCHIVE_OK) {
+		log_error("cannot finish writing %s into the image: %s", what, error_of(ext));
+		return -EIO;
+	}
+	if (root->seen && (fchownat(AT_FDCWD, ".", root->uid, root->gid, 0) < 0 ||
+			   fchmodat(AT_FDCWD, ".", root->mode, 0) < 0 ||
+			   utimensat(AT_FDCWD, ".", root->times, 0) < 0))
+		return log_errno(negative_errno(), "cannot set the owner, mode and times of the "
+				 "image's root from %s", what);
+	return 0;
+}
+
+struct tar_job {
+	int root_fd;
+	int tar_fd;
+	const char *tar_name;
+	bool layer;
+};
+
+static int normalize_entry(struct archive_entry *entry, const char *what, char *norm,
+			   size_t size)
+{
+	char q[SRFS_QUOTE_MAX], link[4096];
+	const char *path = archive_entry_pathname(entry);
+	const char *hardlink = archive_entry_hardlink(entry);
+
+	if (!path || normalize(path, norm, size) < 0) {
+		log_error("%s: entry '%s' leaves the image", what,
+			  srfs_quote(q, sizeof(q), path ? path : ""));
+		return -EINVAL;
+	}
+	archive_entry_set_pathname(entry, *norm ? norm : ".");
+	if (hardlink) {
+		if (normalize(hardlink, link, sizeof(link)) < 0 || !*link) {
+			log_error("%s: hard link '%s' points outside the image", what,
+				  srfs_quote(q, sizeof(q), hardlink));
+			return -EINVAL;
+		}
+		archive_entry_set_hardlink(entry, link);
+	}
+	return 0;
+}
+
+static int extract_tar(void *userdata)
+{
+	struct tar_job *job = userdata;
+	_cleanup_archive_ struct archive *in = archive_read_new();
+	_cleanup_archive_ struct archive *ext = disk_writer();
+	_cleanup_(set_free) struct path_set written = { 0 };
+	struct root_entry root = { 0 };
+	struct archive_entry *entry;
+	char norm[4096];
+	int r;
+
+	if (!in || !ext)
+		return log_errno(-ENOMEM, "cannot read %s", job->tar_name);
+	archive_read_support_filter_all(in);
+	archive_read_support_format_all(in);
+	if (archive_read_open_fd(in, job->tar_fd, 128 * 1024) != ARCHIVE_OK) {
+		log_error("cannot read %s: %s", job->tar_name, error_of(in));
+		return -EINVAL;
+	}
+	for (;;) {
+		r = archive_read_next_header(in, &entry);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			log_error("cannot read %s: %s", job->tar_name, error_of(in));
+			return -EINVAL;
+		}
+		r = normalize_entry(entry, job->tar_name, norm, sizeof(norm));
+		if (r < 0)
+			return r;
+		const char *base = strrchr(norm, '/');
+		base = base ? base + 1 : norm;
+		if (job->layer && strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0) {
+			r = apply_whiteout(job->root_fd, norm, &written, job->tar_name);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (!*norm)
+			root_entry_save(&root, entry);
+		r = write_entry(in, ext, entry, job->tar_name);
+		if (r < 0)
+			return r;
+		if (job->layer && set_insert_with_parents(&written, norm) < 0)
+			return log_errno(-ENOMEM, "cannot apply layer %s", job->tar_name);
+	}
+	return finish(ext, &root, job->tar_name);
+}
+
+int srfs_populate_tar(int root_fd, int tar_fd, const char *tar_name, bool layer)
+{
+	struct tar_job job = { root_fd, tar_fd, tar_name, layer };
+	return in_root(root_fd, extract_tar, &job);
+}
+
+struct dir_job {
+	const char *source;
+};
+
+static void resolver_freep(struct archive_entry_linkresolver **res)
+{
+	if (*res)
+		archive_entry_linkresolver_free(*res);
+}
+
+static void entry_freep(struct archive_entry **e)
+{
+	if (*e)
+		archive_entry_free(*e);
+}
+
+static int copy_dir(void *userdata)
+{
+	struct dir_job *job = userdata;
+	_cleanup_archive_ struct archive *in = archive_read_disk_new();
+	_cleanup_archive_ struct archive *ext = disk_writer();
+	_cleanup_(resolver_freep) struct archive_entry_linkresolver *links =
+		archive_entry_linkresolver_new();
+	size_t prefix = strlen(job->source);
+	struct root_entry root = { 0 };
+	char norm[4096];
+	int r;
+
+	if (!in || !ext || !links)
+		return log_errno(-ENOMEM, "cannot copy %s", job->source);
+	archive_entry_linkresolver_set_strategy(links, ARCHIVE_FORMAT_TAR_PAX_RESTRICTED);
+	archive_read_disk_set_symlink_physical(in);
+	archive_read_disk_set_behavior(in, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+	if (archive_read_disk_open(in, job->source) != ARCHIVE_OK) {
+		log_error("cannot read %s: %s", job->source, error_of(in));
+		return -EIO;
+	}
+	for (;;) {
+		_cleanup_(entry_freep) struct archive_entry *entry = archive_entry_new();
+		struct archive_entry *spare = NULL;
+		if (!entry)
+			return log_errno(-ENOMEM, "cannot copy %s", job->source);
+		r = archive_read_next_header2(in, entry);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			log_error("cannot read %s: %s", job->source, error_of(in));
+			return -EIO;
+		}
+		archive_read_disk_descend(in);
+		const char *path = archive_entry_pathname(entry);
+		if (strncmp(path, job->source, prefix) != 0) {
+			log_error("cannot copy %s: unexpected entry %s", job->source, path);
+			return -EIO;
+		}
+		archive_entry_copy_pathname(entry, *(path + prefix) ? path + prefix : ".");
+		r = normalize_entry(entry, job->source, norm, sizeof(norm));
+		if (r < 0)
+			return r;
+		if (!*norm)
+			root_entry_save(&root, entry);
+		/* The second name of a file becomes a hard link to the first. */
+		archive_entry_linkify(links, &entry, &spare);
+		if (entry)
+			r = write_entry(in, ext, entry, job->source);
+		if (spare)
+			archive_entry_free(spare);
+		if (r < 0)
+			return r;
+	}
+	return finish(ext, &root, job->source);
+}
+
+int srfs_populate_dir(int root_fd, const char *source_dir)
+{
+	_cleanup_free_ char *source = realpath(source_dir, NULL);
+	char q[SRFS_QUOTE_MAX];
+	struct stat st;
+
+	if (!source || stat(source, &st) < 0)
+		return log_errno(negative_errno(), "cannot read %s",
+				 srfs_quote(q, sizeof(q), source_dir));
+	if (!S_ISDIR(st.st_mode)) {
+		log_error("%s is not a directory", srfs_quote(q, sizeof(q), source_dir));
+		return -ENOTDIR;
+	}
+	struct dir_job job = { source };
+	return in_root(root_fd, copy_dir, &job);
+}
+
+/* ---- mount points ------------------------------------------------------------- */
+
+static const struct {
+	const char *path;
+	mode_t mode; /* S_IFDIR or S_IFREG, and permissions */
+} mount_points[] = {
+	{ "proc", S_IFDIR | 0555 },	   { "sys", S_IFDIR | 0555 },
+	{ "dev", S_IFDIR | 0755 },	   { "dev/pts", S_IFDIR | 0755 },
+	{ "dev/shm", S_IFDIR | 01777 },	   { "run", S_IFDIR | 0755 },
+	{ "tmp", S_IFDIR | 01777 },	   { "etc", S_IFDIR | 0755 },
+	{ "etc/hosts", S_IFREG | 0644 },   { "etc/resolv.conf", S_IFREG | 0644 },
+	{ "etc/hostname", S_IFREG | 0644 },
+};
+
+int srfs_populate_mount_points(int root_fd)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mount_points); i++) {
+		const char *path = mount_points[i].path;
+		const char *slash = strrchr(path, '/');
+		const char *base = slash ? slash + 1 : path;
+		char dir[64];
+		struct stat st;
+
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 0, path);
+		_cleanup_close_ int dir_fd = open_dir_beneath(root_fd, dir);
+		if (dir_fd < 0) {
+			/* The parent is a symbolic link or not a directory: the content's choice. */
+			log_debug("not creating /%s: /%s: %s", path, dir, strerror(-dir_fd));
+			continue;
+		}
+		if (fstatat(dir_fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		if (errno != ENOENT)
+			return log_errno(negative_errno(), "cannot check /%s in the image", path);
+		struct stat parent;
+		if (fstat(dir_fd, &parent) < 0)
+			return log_errno(negative_errno(), "cannot check /%s in the image", dir);
+
+		mode_t perm = mount_points[i].mode & 07777;
+		int r;
+		if (S_ISDIR(mount_points[i].mode)) {
+			r = mkdirat(dir_fd, base, perm) < 0 ? negative_errno() : 0;
+			if (r == 0 && fchmodat(dir_fd, base, perm, 0) < 0) /* past the umask */
+				r = negative_errno();
+		} else {
+			int fd = openat(dir_fd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+					perm);
+			r = fd < 0 ? negative_errno() : 0;
+			if (fd >= 0 && fchmod(fd, perm) < 0)
+				r = negative_errno();
+			if (fd >= 0)
+				close(fd);
+		}
+		/* The directory keeps the times the content gave it. */
+		struct timespec times[2] = { parent.st_atim, parent.st_mtim };
+		if (r == 0 && futimens(dir_fd, times) < 0)
+			r = negative_errno();
+		if (r < 0)
+			return log_errno(r, "cannot create /%s in the image", path);
+		log_debug("created /%s", path);
+	}
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Filling a new image through libarchive (the only file that includes it).
+ *
+ * Everything is written below the directory ROOT_FD, the image's private
+ * read-write mount, with owners (numeric ids, never the host's names),
+ * modes, hard links, symbolic links, device nodes, timestamps, extended
+ * attributes (security.capability among them) and ACLs kept.  Nothing is
+ * written through a symbolic link or outside ROOT_FD: entries with ".."
+ * or that would pass a symbolic link are refused.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+/*
+ * Extracts the tar stream (any format and compression libarchive reads) on
+ * TAR_FD, named TAR_NAME in messages.  LAYER: the stream is an OCI layer
+ * applied on top of what ROOT_FD already holds: ".wh.NAME" removes NAME,
+ * ".wh..wh..opq" removes what the directory held before this layer.
+ */
+int srfs_populate_tar(int root_fd, int tar_fd, const char *tar_name, bool layer);
+
+/* Copies the tree under the directory SOURCE_DIR (not crossing mounts). */
+int srfs_populate_dir(int root_fd, const char *source_dir);
+
+/*
+ * Creates what a read-only container mounts over and cannot create itself:
+ * /proc /sys /dev /dev/pts /dev/shm /run /tmp as directories, /etc/hosts,
+ * /etc/resolv.conf and /etc/hostname as empty files.  Anything already
+ * there, whatever its type (a symbolic link included), is left alone, and
+ * the timestamps of the directories they are created in are kept.
+ */
+int srfs_populate_mount_points(int root_fd);

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crash.h"
+#include "dm.h"
+#include "log.h"
+#include "record.h"
+#include "thinid.h"
+
+/* Ids tried past the catalog's highest before giving up on a crowded pool. */
+#define MAX_FOREIGN_IDS 1024
+/* Thin device ids are 24 bits wide. */
+#define THIN_ID_MAX ((1u << 24) - 1)
+
+static const struct srfs_record_key intent_keys[] = {
+	{ "op", true },
+	{ "image", true },
+	{ "device_id", true },
+	{ "transaction", true },
+	{ 0 },
+};
+
+struct intent {
+	bool create;
+	char image[SRFS_NAME_MAX + 1];
+	uint64_t device_id;
+	uint64_t transaction;
+};
+
+int srfs_thinid_pool_status(const struct srfs_pool *pool, struct srfs_thin_pool_status *status)
+{
+	char type[32], params[512];
+	struct srfs_dm_info info;
+	int r;
+
+	r = srfs_dm_info(pool->dm_name, &info);
+	if (r < 0)
+		return log_errno(r, "cannot look up device %s", pool->dm_name);
+	if (!info.exists) {
+		log_error("pool %s is not active (activate it with: thinpool-create %s)", pool->name,
+			  pool->name);
+		return -ENXIO;
+	}
+	r = srfs_dm_get_target(pool->dm_name, true, type, sizeof(type), params, sizeof(params),
+			       NULL);
+	if (r == 0 && !streq(type, "thin-pool"))
+		r = -EINVAL;
+	if (r == 0)
+		r = srfs_thin_pool_status_parse(params, status);
+	if (r < 0)
+		return log_errno(r, "cannot read the status of pool %s", pool->name);
+	return 0;
+}
+
+static int pool_message(const struct srfs_pool *pool, const char *fmt, ...) _printf_(2, 3);
+static int pool_message(const struct srfs_pool *pool, const char *fmt, ...)
+{
+	char msg[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_debug("pool %s: message %s", pool->name, msg);
+	return srfs_dm_message(pool->dm_name, msg);
+}
+
+static int set_transaction(const struct srfs_pool *pool, uint64_t from)
+{
+	int r = pool_message(pool, "set_transaction_id %" PRIu64 " %" PRIu64, from, from + 1);
+	if (r < 0)
+		return log_errno(r, "cannot set the transaction id of pool %s", pool->name);
+	return 0;
+}
+
+static int delete_id(const struct srfs_pool *pool, uint64_t id)
+{
+	int r = pool_message(pool, "delete %" PRIu64, id);
+	if (r == -ENODATA)
+		return 0; /* already gone (or never made) */
+	if (r == -EBUSY) {
+		log_error("thin device %" PRIu64 " of pool %s is still open", id, pool->name);
+		return r;
+	}
+	if (r < 0)
+		return log_errno(r, "cannot delete thin device %" PRIu64 " of pool %s", id,
+				 pool->name);
+	return 0;
+}
+
+static int intents_dir(const struct srfs_state *st, bool create, int *fd)
+{
+	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_INTENTS_DIR, create, fd);
+	return r == -ENOENT && !create ? -ENOENT : r;
+}
+
+static int intent_save(const struct srfs_state *st, const char *pool, const struct intent *in)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	int r;
+
+	r = intents_dir(st, true, &dir);
+	if (r < 0)
+		return r;
+	r = srfs_record_set(&rec, "op", in->create ? "create" : "delete");
+	if (r == 0)
+		r = srfs_record_set(&rec, "image", in->image);
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "device_id", in->device_id);
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "transaction", in->transaction);
+	if (r == 0)
+		r = srfs_record_save(dir, pool, &rec, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot write the intent of pool %s", pool);
+	return 0;
+}
+
+static int intent_remove(const struct srfs_state *st, const char *pool)
+{
+	_cleanup_close_ int dir = -1;
+	int r = intents_dir(st, false, &dir);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		r = srfs_record_remove(dir, pool, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot remove the intent of pool %s", pool);
+	return 0;
+}
+
+/* 1 and *IN when POOL has an open intent, 0 when not. */
+static int intent_load(const struct srfs_state *st, const char *pool, struct intent *in)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	char err[256];
+	const char *op, *image;
+	int r;
+
+	r = intents_dir(st, false, &dir);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = srfs_record_load(dir, pool, intent_keys, &rec, err, sizeof(err));
+	if (r == -ENOENT)
+		return 0;
+	if (r == -EBADMSG) {
+		log_error("intent of pool %s is corrupt: %s", pool, err);
+		return r;
+	}
+	if (r < 0)
+		return log_errno(r, "cannot read the intent of pool %s", pool);
+	op = srfs_record_get(&rec, "op");
+	image = srfs_record_get(&rec, "image");
+	if ((!streq(op, "create") && !streq(op, "delete")) || srfs_name_check(image, NULL) < 0 ||
+	    srfs_record_get_u64(&rec, "device_id", &in->device_id) < 0 ||
+	    srfs_record_get_u64(&rec, "transaction", &in->transaction) < 0) {
+		log_error("intent of pool %s is corrupt: a value is malformed", pool);
+		return -EBADMSG;
+	}
+	in->create = streq(op, "create");
+	snprintf(in->image, sizeof(in->image), "%s", image);
+	return 1;
+}
+
+/* Removes IMAGE's record if it is the one the intent is about. */
+static int forget_if_ours(const struct srfs_state *st, const struct srfs_pool *pool,
+			  const struct intent *in)
+{
+	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+	int r = srfs_image_load(st->catalog_fd, in->image, &img);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (img.kind != SRFS_IMAGE_POOL || !streq(img.pool, pool->name) ||
+	    img.device_id != in->device_id)
+		return 0;
+	return srfs_image_forget(st, in->image);
+}
+
+int srfs_thinid_recover(const struct srfs_state *st, const struct srfs_pool *pool)
+{
+	struct srfs_thin_pool_status status;
+	struct intent in;
+	int r;
+
+	r = intent_load(st, pool->name, &in);
+	if (r <= 0)
+		return r;
+	r = srfs_thinid_pool_status(pool, &status);
+	if (r < 0)
+		return r;
+	uint64_t now = status.transaction_id, then = in.transaction;
+	if (now != then && now != then + 1) {
+		log_error("pool %s has transaction id %" PRIu64 " but its interrupted %s of image "
+			  "%s expected %" PRIu64 " or %" PRIu64
+			  ": the pool was changed by something else; refusing to touch it",
+			  pool->name, now, in.create ? "creation" : "removal", in.image, then,
+			  then + 1);
+		return -EUCLEAN;
+	}
+	if (in.create && now == then) {
+		/* Not committed: undo whatever part of it happened. */
+		r = delete_id(pool, in.device_id);
+		if (r == 0)
+			r = forget_if_ours(st, pool, &in);
+		if (r == 0)
+			r = intent_remove(st, pool->name);
+		if (r == 0)
+			log_info("rolled back the interrupted creation of image %s in pool %s",
+				 in.image, pool->name);
+		return r;
+	}
+	if (in.create) {
+		/* Committed: only the intent was left. */
+		r = intent_remove(st, pool->name);
+		if (r == 0)
+			log_verbose("completed the interrupted creation of image %s", in.image);
+		return r;
+	}
+	/* A removal is always finished. */
+	r = now == then ? delete_id(pool, in.device_id) : 0;
+	if (r == 0 && now == then)
+		r = set_transaction(pool, then);
+	if (r == 0)
+		r = forget_if_ours(st, pool, &in);
+	if (r == 0)
+		r = intent_remove(st, pool->name);
+	if (r == 0)
+		log_info("completed the interrupted removal of image %s from pool %s", in.image,
+			 pool->name);
+	return r;
+}
+
+int srfs_thinid_pending(const struct srfs_state *st, const char *image, char *pool,
+			size_t size)
+{
+	char **pools;
+	int r = srfs_state_list(st->catalog_fd, SRFS_INTENTS_DIR, &pools);
+	if (r < 0)
+		return log_errno(r, "cannot read the intents in the catalog");
+	for (char **p = pools; r == 0 && *p; p++) {
+		struct intent in;
+		if (intent_load(st, *p, &in) > 0 && streq(in.image, image)) {
+			snprintf(pool, size, "%s", *p);
+			r = 1;
+		}
+	}
+	srfs_names_free(pools);
+	return r;
+}
+
+/* The lowest id above every id of POOL in the catalog. */
+static int next_free_id(const struct srfs_state *st, const char *pool, uint64_t *id)
+{
+	char **names;
+	int r = srfs_state_list(st->catalog_fd, SRFS_IMAGES_DIR, &names);
+	if (r < 0)
+		return log_errno(r, "cannot read the image catalog");
+	*id = 1;
+	for (char **n = names; *n; n++) {
+		_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+		if (srfs_image_load(st->catalog_fd, *n, &img) == 0 && img.kind == SRFS_IMAGE_POOL &&
+		    streq(img.pool, pool) && img.device_id >= *id)
+			*id = img.device_id + 1;
+	}
+	srfs_names_free(names);
+	return 0;
+}
+
+static int send_create(const struct srfs_pool *pool, uint64_t id, const uint64_t *origin_id,
+		       const char *origin_dm)
+{
+	int r, q;
+
+	if (!origin_id)
+		return pool_message(pool, "create_thin %" PRIu64, id);
+	/* An active origin is suspended around the snapshot, so the snapshot is exact. */
+	if (origin_dm && *origin_dm) {
+		r = srfs_dm_suspend(origin_dm);
+		if (r < 0)
+			return log_errno(r, "cannot suspend %s for the snapshot", origin_dm);
+	}
+	r = pool_message(pool, "create_snap %" PRIu64 " %" PRIu64, id, *origin_id);
+	if (origin_dm && *origin_dm && (q = srfs_dm_resume(origin_dm)) < 0) {
+		log_errno(q, "cannot resume %s after the snapshot", origin_dm);
+		if (r == 0)
+			r = q;
+	}
+	return r;
+}
+
+int srfs_thinid_create(const struct srfs_state *st, const struct srfs_pool *pool,
+		       struct srfs_image *img, const uint64_t *origin_id, const char *origin_dm)
+{
+	struct srfs_thin_pool_status status;
+	struct intent in = { .create = true };
+	uint64_t first = 1;
+	int r;
+
+	r = srfs_thinid_pool_status(pool, &status);
+	if (r < 0)
+		return r;
+	r = next_free_id(st, pool->name, &first);
+	if (r < 0)
+		return r;
+	snprintf(in.image, sizeof(in.image), "%s", img->name);
+	in.transaction = status.transaction_id;
+
+	for (in.device_id = first;; in.device_id++) {
+		if (in.device_id > THIN_ID_MAX || in.device_id - first >= MAX_FOREIGN_IDS) {
+			log_error("pool %s has no free thin device id near %" PRIu64, pool->name,
+				  first);
+			return intent_remove(st, pool->name) < 0 ? -EIO : -ENOSPC;
+		}
+		r = intent_save(st, pool->name, &in);
+		if (r < 0)
+			return r;
+		srfs_crash_point("image-create:intent");
+		r = send_create(pool, in.device_id, origin_id, origin_dm);
+		if (r != -EEXIST)
+			break;
+		/* Made outside shared-rootfs: never ours to use or delete. */
+		log_verbose("pool %s already has thin device %" PRIu64 "; trying the next id",
+			    pool->name, in.device_id);
+	}
+	if (r < 0) {
+		log_errno(r, "cannot create a thin device in pool %s", pool->name);
+		intent_remove(st, pool->name);
+		return r;
+	}
+	srfs_crash_point("image-create:message");
+
+	img->device_id = in.device_id;
+	r = srfs_image_save(st, img);
+	if (r < 0)
+		goto undo;
+	srfs_crash_point("image-create:record");
+	r = set_transaction(pool, in.transaction);
+	if (r < 0) {
+		srfs_image_forget(st, img->name);
+		goto undo;
+	}
+	srfs_crash_point("image-create:transaction");
+	r = intent_remove(st, pool->name);
+	if (r < 0)
+		return r; /* committed: the next command removes the intent */
+	log_verbose("image %s is thin device %" PRIu64 " of pool %s", img->name, in.device_id,
+		    pool->name);
+	return 0;
+undo:
+	if (delete_id(pool, in.device_id) == 0)
+		intent_remove(st, pool->name);
+	return r;
+}
+
+int srfs_thinid_delete(const struct srfs_state *st, const struct srfs_pool *pool,
+		       const struct srfs_image *img)
+{
+	struct srfs_thin_pool_status status;
+	struct intent in = { .create = false, .device_id = img->device_id };
+	int r;
+
+	r = srfs_thinid_pool_status(pool, &status);
+	if (r < 0)
+		return r;
+	snprintf(in.image, sizeof(in.image), "%s", img->name);
+	in.transaction = status.transaction_id;
+	r = intent_save(st, pool->name, &in);
+	if (r < 0)
+		return r;
+	srfs_crash_point("image-remove:intent");
+	r = delete_id(pool, img->device_id);
+	if (r < 0) {
+		intent_remove(st, pool->name);
+		return r;
+	}
+	srfs_crash_point("image-remove:message");
+	/* From here on the removal is only ever finished, never undone. */
+	r = set_transaction(pool, in.transaction);
+	if (r < 0)
+		return r;
+	srfs_crash_point("image-remove:transaction");
+	r = srfs_image_forget(st, img->name);
+	if (r < 0)
+		return r;
+	srfs_crash_point("image-remove:record");
+	return intent_remove(st, pool->name);
+}
