@@ -4,7 +4,7 @@
 #   make check           unit tests (plain and ASan/UBSan), host bats suites, VM suites
 #   make check-vm        only the suites that need the qemu guest (device-mapper, SELinux)
 #   make demo            the whole flow on a throwaway loop-backed pool
-#   make install         PREFIX, DESTDIR, sbindir, mandir, ... are honoured
+#   make install         PREFIX, DESTDIR, sbindir, helperdir, mandir, ... are honoured
 #
 # Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (warnings are errors), B (build dir).
 
@@ -16,6 +16,8 @@ sbindir ?= $(exec_prefix)/sbin
 datarootdir ?= $(PREFIX)/share
 mandir ?= $(datarootdir)/man
 bashcompdir ?= $(datarootdir)/bash-completion/completions
+# Where mount(8) and umount(8) look for mount.TYPE and umount.TYPE.
+helperdir ?= /sbin
 
 B ?= build
 CC ?= cc
@@ -32,22 +34,34 @@ endif
 # tool links is listed per tool below.
 ALL_PKGS := mount blkid devmapper libselinux json-c libarchive
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
-SRFS_CPPFLAGS := -D_GNU_SOURCE -DSRFS_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS)
+SRFS_CPPFLAGS := -D_GNU_SOURCE -DSRFS_VERSION='"$(VERSION)"' -DSRFS_SBINDIR='"$(sbindir)"' -Ilib $(PKG_CFLAGS)
 SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 
 # ---- the tools ---------------------------------------------------------------
 # <tool>_PKGS: the system libraries (pkg-config names) that tool links.
-TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list
+TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list \
+	image-activate image-deactivate rootfs-share rootfs-release rootfs-list
 thinpool-create_PKGS := devmapper blkid
 thinpool-status_PKGS := devmapper blkid json-c
 thinpool-remove_PKGS := devmapper blkid
 image-create_PKGS := devmapper blkid libarchive
 image-remove_PKGS := devmapper blkid
 image-list_PKGS := devmapper blkid json-c
+image-activate_PKGS := devmapper blkid
+image-deactivate_PKGS := devmapper blkid
+# The share path links nothing but libc (rootfs-share runs image-activate when needed).
+rootfs-share_PKGS :=
+rootfs-release_PKGS :=
+rootfs-list_PKGS := json-c
+# The mount(8) helpers, installed into helperdir.
+MOUNT_HELPERS := mount.shared-rootfs umount.shared-rootfs
+mount.shared-rootfs_PKGS := mount
+umount.shared-rootfs_PKGS := mount
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 TOOL_BINS := $(TOOLS:%=$(B)/%)
+MOUNT_HELPER_BINS := $(MOUNT_HELPERS:%=$(B)/%)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
@@ -55,11 +69,16 @@ HELPERS := state-tool
 HELPER_BINS := $(HELPERS:%=$(B)/tests/helpers/%)
 
 MAN_SRCS := $(sort $(wildcard man/*.scd))
-MAN_PAGES := $(MAN_SRCS:man/%.scd=$(B)/man/%)
+MAN_PAGES := $(MAN_SRCS:man/%.scd=$(B)/man/%) $(B)/man/umount.shared-rootfs.8
 
 .PHONY: all man
-all: $(TOOL_BINS) $(HELPER_BINS) man
+all: $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(HELPER_BINS) man
 man: $(MAN_PAGES)
+
+# umount.shared-rootfs is described with mount.shared-rootfs.
+$(B)/man/umount.shared-rootfs.8:
+	@mkdir -p $(@D)
+	echo '.so man8/mount.shared-rootfs.8' >$@
 
 $(B)/man/%: man/%.scd
 	@mkdir -p $(@D)
@@ -73,7 +92,7 @@ $(B)/libsrfs.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(TOOL_BINS): $(B)/%: $(B)/cmd/%.o $(B)/libsrfs.a
+$(TOOL_BINS) $(MOUNT_HELPER_BINS): $(B)/%: $(B)/cmd/%.o $(B)/libsrfs.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
 		$(if $($*_PKGS),$(shell $(PKG_CONFIG) --libs $($*_PKGS)))
 
@@ -136,15 +155,17 @@ demo: deps all
 # ---- install -------------------------------------------------------------------
 .PHONY: install uninstall clean
 install: all
-	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man7 $(DESTDIR)$(mandir)/man8 \
-		$(DESTDIR)$(bashcompdir)
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(helperdir) $(DESTDIR)$(mandir)/man7 \
+		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(bashcompdir)
 	install -m 0755 $(TOOL_BINS) $(DESTDIR)$(sbindir)/
+	install -m 0755 $(MOUNT_HELPER_BINS) $(DESTDIR)$(helperdir)/
 	install -m 0644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(mandir)/man7/
 	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(mandir)/man8/
 	install -m 0644 $(TOOLS:%=completions/%) $(DESTDIR)$(bashcompdir)/
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(sbindir)/%) $(TOOLS:%=$(DESTDIR)$(bashcompdir)/%)
+	rm -f $(MOUNT_HELPERS:%=$(DESTDIR)$(helperdir)/%)
 	rm -f $(patsubst $(B)/man/%,$(DESTDIR)$(mandir)/man7/%,$(filter %.7,$(MAN_PAGES)))
 	rm -f $(patsubst $(B)/man/%,$(DESTDIR)$(mandir)/man8/%,$(filter %.8,$(MAN_PAGES)))
 

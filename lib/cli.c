@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -133,5 +135,20 @@ int srfs_cli_name_argument(int argc, char **argv, const char *kind, bool require
 	if (srfs_name_validate(kind, argv[optind]) < 0)
 		return SRFS_EXIT_USAGE;
 	*name = argv[optind];
+	return 0;
+}
+
+int srfs_cli_enter_mount_namespace(const char *ns)
+{
+	char path[64];
+	uint64_t pid;
+
+	if (srfs_parse_u64(ns, &pid) == 0) {
+		snprintf(path, sizeof(path), "/proc/%llu/ns/mnt", (unsigned long long)pid);
+		ns = path;
+	}
+	_cleanup_close_ int fd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNS) < 0)
+		return log_errno(negative_errno(), "cannot enter mount namespace %s", ns);
 	return 0;
 }

@@ -66,6 +66,9 @@ int srfs_cli_name_arguments(int argc, char **argv, const char *const *kinds, siz
 /* Parses the size ARG of --OPTION (not zero).  Returns 0, or the exit code to return. */
 int srfs_cli_size_option(const char *option, const char *arg, uint64_t *out);
 
+/* Enters the mount namespace NS: a PID, or a path such as /proc/PID/ns/mnt. */
+int srfs_cli_enter_mount_namespace(const char *ns);
+
 /*
  * Refuses to run setuid or setgid, and without CAP_SYS_ADMIN, with a
  * message saying so; call before touching anything.  0 or -EPERM.

@@ -10,6 +10,7 @@
 #include "lock.h"
 #include "log.h"
 #include "record.h"
+#include "share.h"
 #include "thinid.h"
 #include "util.h"
 
@@ -176,61 +177,6 @@ static bool image_active(const struct srfs_state *st, const char *name)
 	return fstatat(dir, name, &s, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-/*
- * Counts the shares of every image: calls FN(image, share id) for each
- * share record.  Only listing commands and removals scan the shares.
- */
-static int for_each_share(const struct srfs_state *st,
-			  void (*fn)(const char *image, const char *id, void *userdata),
-			  void *userdata)
-{
-	_cleanup_close_ int dir = -1;
-	char **ids;
-	int r;
-
-	if (st->run_fd < 0)
-		return 0;
-	r = srfs_state_list(st->run_fd, SRFS_SHARES_DIR, &ids);
-	if (r < 0)
-		return log_errno(r, "cannot read the share records");
-	r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_SHARES_DIR, false, &dir);
-	if (r < 0 && r != -ENOENT) {
-		srfs_names_free(ids);
-		return r;
-	}
-	if (r == 0)
-		for (char **id = ids; *id; id++) {
-			_cleanup_record_ struct srfs_record rec = { 0 };
-			char err[128];
-			if (srfs_record_load(dir, *id, NULL, &rec, err, sizeof(err)) < 0)
-				continue;
-			const char *image = srfs_record_get(&rec, "image");
-			if (image)
-				fn(image, *id, userdata);
-		}
-	srfs_names_free(ids);
-	return 0;
-}
-
-struct share_names {
-	const char *image;
-	unsigned count;
-	char names[512];
-};
-
-static void collect_share(const char *image, const char *id, void *userdata)
-{
-	struct share_names *s = userdata;
-	if (!streq(image, s->image))
-		return;
-	s->count++;
-	size_t used = strlen(s->names);
-	if (used + strlen(id) + 8 < sizeof(s->names))
-		snprintf(s->names + used, sizeof(s->names) - used, "%s%s", used ? ", " : "", id);
-	else if (!strstr(s->names, ", ..."))
-		snprintf(s->names + used, sizeof(s->names) - used, ", ...");
-}
-
 /* Removes the writable device (if there is one); -EBUSY when something holds it. */
 int srfs_image_build_device_remove(const char *build_dm)
 {
@@ -257,7 +203,8 @@ int srfs_image_remove(const char *name, bool force)
 	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
 	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
 	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
-	struct share_names shares = { .image = name };
+	char shares[512];
+	unsigned n_shares;
 	int r;
 
 	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
@@ -297,12 +244,12 @@ int srfs_image_remove(const char *name, bool force)
 	if (r < 0)
 		return r;
 
-	r = for_each_share(&st, collect_share, &shares);
+	r = srfs_share_names(&st, name, &n_shares, shares, sizeof(shares));
 	if (r < 0)
 		return r;
-	if (shares.count) {
+	if (n_shares) {
 		log_error("image %s is shared by %u container%s: %s (release them first)", name,
-			  shares.count, shares.count == 1 ? "" : "s", shares.names);
+			  n_shares, n_shares == 1 ? "" : "s", shares);
 		return -EBUSY;
 	}
 	if (image_active(&st, name)) {
@@ -380,15 +327,15 @@ struct share_counts {
 	unsigned *counts;
 };
 
-static void count_share(const char *image, const char *id, void *userdata)
+static int count_share(const struct srfs_share *s, void *userdata)
 {
 	struct share_counts *c = userdata;
-	(void)id;
 	for (size_t i = 0; c->names[i]; i++)
-		if (streq(c->names[i], image)) {
+		if (streq(c->names[i], s->image)) {
 			c->counts[i]++;
-			return;
+			break;
 		}
+	return 0;
 }
 
 int srfs_image_report(const char *pool,
@@ -429,7 +376,7 @@ int srfs_image_report(const char *pool,
 		return log_errno(-ENOMEM, "cannot list images");
 	}
 	struct share_counts sc = { names, counts };
-	r = for_each_share(&st, count_share, &sc);
+	r = srfs_share_for_each(&st, NULL, count_share, &sc);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
 		int q = srfs_image_load(st.catalog_fd, names[i], &img);

@@ -10,8 +10,15 @@
  *
  *   1 SRFS_LOCK_CATALOG  "catalog"     pools and images: create, remove, intents
  *   2 SRFS_LOCK_POOL     "pool.NAME"   a pool's device, thin ids, transaction id
- *   3 SRFS_LOCK_IMAGE    "image.NAME"  an image's activation and mount
+ *   3 SRFS_LOCK_IMAGE    "image.NAME"  an image's activation and mount: exclusive to
+ *                                      activate, deactivate, create or remove it;
+ *                                      shared by rootfs-share, so that shares of one
+ *                                      image proceed in parallel
  *   4 SRFS_LOCK_SHARE    "share.ID"    one container's share record and mount
+ *
+ * rootfs-release takes only the share lock: it changes nothing of the image.
+ * rootfs-share, finding its image inactive, releases the image lock and runs
+ * image-activate, then takes the lock again.
  *
  * The runtime directory's own flock, taken while it is made a private mount,
  * is held alone and released before any of these.

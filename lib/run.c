@@ -38,9 +38,13 @@ int srfs_run_program(char *const argv[])
 	return -EIO;
 }
 
-/* TOOL next to the running program, in SRFS_SBINDIR, or as a name for PATH. */
+/*
+ * TOOL next to the running program, in SRFS_SBINDIR or the usual sbin
+ * directories (mount(8) runs its helpers without PATH), or as a name for PATH.
+ */
 static void find_tool(const char *tool, char *path, size_t size)
 {
+	static const char *const dirs[] = { SRFS_SBINDIR, "/usr/local/sbin", "/usr/sbin", "/sbin" };
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
@@ -53,9 +57,11 @@ static void find_tool(const char *tool, char *path, size_t size)
 				return;
 		}
 	}
-	snprintf(path, size, "%s/%s", SRFS_SBINDIR, tool);
-	if (access(path, X_OK) == 0)
-		return;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(path, size, "%s/%s", dirs[i], tool);
+		if (access(path, X_OK) == 0)
+			return;
+	}
 	snprintf(path, size, "%s", tool);
 }
 
@@ -69,7 +75,8 @@ int srfs_run_tool(const char *tool, const char *const *args)
 	extern char **environ;
 
 	find_tool(tool, path, sizeof(path));
-	argv[n++] = path;
+	/* Its messages carry the name of the command the user ran. */
+	argv[n++] = (char *)srfs_log_prog();
 	for (; args && *args && n < ARRAY_SIZE(argv) - 1; args++)
 		argv[n++] = (char *)*args;
 	argv[n] = NULL;

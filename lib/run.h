@@ -11,7 +11,9 @@ int srfs_run_program(char *const argv[]);
 
 /*
  * Runs the suite's tool TOOL with the arguments ARGS (NULL-terminated): the
- * one installed next to the running program, else the one in SRFS_SBINDIR,
- * else TOOL from PATH.
+ * one installed next to the running program, else the one in SRFS_SBINDIR
+ * (or /usr/local/sbin, /usr/sbin, /sbin), else TOOL from PATH.  It runs
+ * under the running program's name, so its messages name the command the
+ * user ran.
  */
 int srfs_run_tool(const char *tool, const char *const *args);

@@ -18,6 +18,8 @@ long_options_of() { "$SRFS_BUILD/$1" --help | grep -o -- '--[a-z][a-z-]*' | sort
 	done
 	run bash -c "man --warnings -l '$SRFS_BUILD/man/shared-rootfs.7' 2>&1 >/dev/null"
 	assert_output ""
+	run bash -c "man --warnings -l '$SRFS_BUILD/man/mount.shared-rootfs.8' 2>&1 >/dev/null"
+	assert_output ""
 }
 
 @test "every option in --help is in the man page and in the completion" {
@@ -86,6 +88,30 @@ xfs"
 --from-dir"
 }
 
+@test "completions offer active images and share ids from the runtime records" {
+	srfs_use_temp_state
+	mkdir -p -m 0700 "$SHARED_ROOTFS_RUNDIR/images" "$SHARED_ROOTFS_RUNDIR/shares" \
+		"$SHARED_ROOTFS_STATEDIR/images"
+	touch "$SHARED_ROOTFS_RUNDIR/images/base" "$SHARED_ROOTFS_RUNDIR/shares/web1" \
+		"$SHARED_ROOTFS_RUNDIR/shares/web2" "$SHARED_ROOTFS_STATEDIR/images/base" \
+		"$SHARED_ROOTFS_STATEDIR/images/idle"
+	run complete_words rootfs-release web
+	assert_output "web1
+web2"
+	run complete_words image-deactivate ""
+	assert_output "base"
+	run complete_words image-activate ""
+	assert_output "base
+idle"
+	run complete_words rootfs-share ""
+	assert_output "base
+idle"
+	run complete_words rootfs-share base ""   # a new container id
+	assert_output ""
+	run complete_words rootfs-list --j
+	assert_output "--json"
+}
+
 @test "make install and make uninstall honour DESTDIR, PREFIX and sbindir" {
 	dest=$BATS_TEST_TMPDIR/root
 	make -s -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/usr sbindir=/usr/sbin >/dev/null
@@ -95,6 +121,10 @@ xfs"
 		assert_file_exist "$dest/usr/share/bash-completion/completions/$tool"
 	done
 	assert_file_exist "$dest/usr/share/man/man7/shared-rootfs.7"
+	# The mount helpers go where mount(8) looks for them.
+	assert_file_executable "$dest/sbin/mount.shared-rootfs"
+	assert_file_executable "$dest/sbin/umount.shared-rootfs"
+	assert_file_exist "$dest/usr/share/man/man8/umount.shared-rootfs.8"
 	make -s -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr sbindir=/usr/sbin
 	run find "$dest" -type f
 	assert_output ""

@@ -103,22 +103,19 @@ print(i['name'], i['kind'], i['pool'], i['device_id'], i['source'], i['size'], i
 	assert_one_line_error "image-remove: unknown image ghost"
 	truncate -s 8M x.img && mkfs.ext4 -q x.img
 	image-create -q --source x.img img
-	# A share record, as rootfs-share writes them, keeps the image.
-	mkdir -m 0700 "$SHARED_ROOTFS_RUNDIR/shares"
-	printf 'image=img\n' >"$SHARED_ROOTFS_RUNDIR/shares/c1"
-	printf 'image=img\n' >"$SHARED_ROOTFS_RUNDIR/shares/c2"
-	run image-remove img
-	assert_one_line_error "image-remove: image img is shared by 2 containers: c1, c2 (release them first)"
-	run image-list
-	assert_line --regexp '^img +file .* 2$'
-	rm "$SHARED_ROOTFS_RUNDIR/shares/c1" "$SHARED_ROOTFS_RUNDIR/shares/c2"
-	# So does its activation record.
-	mkdir -m 0700 "$SHARED_ROOTFS_RUNDIR/images"
-	printf 'device=7:0\n' >"$SHARED_ROOTFS_RUNDIR/images/img"
-	run image-remove img
-	assert_one_line_error "image-remove: image img is active (deactivate it first: image-deactivate img)"
-	run image-list
-	assert_line --regexp '^img +file .* yes +0$'
+	# Shares keep the image, and so does its activation.
+	mkdir c1 c2
+	in_mount_ns bash -c '
+		rootfs-share img c1 "$PWD/c1" && rootfs-share img c2 "$PWD/c2" || exit 1
+		image-remove img
+		image-list | grep -E "^img +file .* yes +2$" >&2 || exit 1
+		rootfs-release c1 && rootfs-release c2 || exit 1
+		image-remove img
+		image-deactivate img' >out 2>&1 || { cat out; false; }
+	run cat out
+	assert_output "image-remove: image img is shared by 2 containers: c1, c2 (release them first)
+img                      file                  - -                             8M ext4        yes    yes      2
+image-remove: image img is active (deactivate it first: image-deactivate img)"
 
 	# A pool image whose pool is not reachable here (no device-mapper on this kernel).
 	printf 'version=1\nkind=pool\npool=gone\ndevice_id=7\nsize=4096\nfs=ext4\nsealed=1\ncreated=0\n' \

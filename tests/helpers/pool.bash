@@ -12,7 +12,8 @@ pool_setup() {
 # Removes every dm device and loop device this test left, whatever happened.
 pool_teardown() {
 	local dev
-	for dev in $(dmsetup ls 2>/dev/null | awk -v p="$POOL" 'index($1, p) { print $1 }' | sort -r); do
+	# The pool's own devices, and the image devices of this test's state.
+	for dev in $(dmsetup ls 2>/dev/null | awk -v p="$POOL" 'index($1, p) || /^srfs-(img|build):/ { print $1 }' | sort -r); do
 		dmsetup remove --retry "$dev" 2>/dev/null || true
 	done
 	dmsetup remove --retry "srfs-$POOL" 2>/dev/null || true

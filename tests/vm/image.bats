@@ -137,12 +137,15 @@ teardown() {
 	image-create -q "$POOL" one --size 64M
 	image-create -q "$POOL" two --size 64M
 	[ "$(pool_thin_ids)" = "1 2 " ]
-	# A share record (as rootfs-share writes them) blocks the removal.
-	mkdir -m 0700 "$SHARED_ROOTFS_RUNDIR/shares"
-	printf 'image=one\n' >"$SHARED_ROOTFS_RUNDIR/shares/c1"
+	# A share blocks the removal, and so does an activation.
+	mkdir c1
+	rootfs-share one c1 "$PWD/c1"
 	run image-remove one
 	assert_one_line_error "image-remove: image one is shared by 1 container: c1 (release them first)"
-	rm "$SHARED_ROOTFS_RUNDIR/shares/c1"
+	rootfs-release c1
+	run image-remove one
+	assert_one_line_error "image-remove: image one is active (deactivate it first: image-deactivate one)"
+	image-deactivate one
 	run image-remove one
 	assert_success
 	[ "$(pool_thin_ids)" = "2 " ]

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "activate.h"
+#include "crash.h"
+#include "dm.h"
+#include "image.h"
+#include "lock.h"
+#include "log.h"
+#include "loop.h"
+#include "pool.h"
+#include "probe.h"
+#include "share.h"
+#include "util.h"
+
+/* The file system type to mount FS with, and the options that keep it from writing. */
+static void mount_type(const char *fs, const char **type, const char **data)
+{
+	*data = NULL;
+	*type = fs;
+	if (streq(fs, "ext4") || streq(fs, "ext3") || streq(fs, "ext2")) {
+		*type = "ext4"; /* which mounts ext2 and ext3 too */
+		*data = "noload";
+	} else if (streq(fs, "xfs")) {
+		*data = "norecovery";
+	}
+}
+
+/* The read-only thin device of pool image IMG; DM_NAME gets its name. */
+static int thin_device(const struct srfs_state *st, const struct srfs_image *img,
+		       char *dm_name, size_t dm_size, dev_t *devno)
+{
+	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	struct srfs_dm_info pool_info, info;
+	char params[64];
+	int r;
+
+	r = srfs_dm_available(false);
+	if (r < 0)
+		return r;
+	r = srfs_pool_load(st->catalog_fd, img->pool, &pool);
+	if (r == -ENOENT)
+		log_error("pool %s of image %s is not in the catalog", img->pool, img->name);
+	if (r < 0)
+		return r;
+	r = srfs_dm_info(pool.dm_name, &pool_info);
+	if (r < 0)
+		return log_errno(r, "cannot look up device %s", pool.dm_name);
+	if (!pool_info.exists) {
+		log_error("pool %s of image %s is not active (activate it with: thinpool-create %s)",
+			  img->pool, img->name, img->pool);
+		return -ENXIO;
+	}
+	r = srfs_image_dm_name(img->name, false, dm_name, dm_size);
+	if (r < 0)
+		return log_errno(r, "cannot name the device of image %s", img->name);
+	snprintf(params, sizeof(params), "%u:%u %" PRIu64, major(pool_info.devno),
+		 minor(pool_info.devno), img->device_id);
+
+	r = srfs_dm_info(dm_name, &info);
+	if (r < 0)
+		return log_errno(r, "cannot look up device %s", dm_name);
+	if (info.exists) {
+		/* Left by a deactivation --lazy (or a crash): take it back if it is ours. */
+		char type[32], live[64];
+		r = srfs_dm_get_target(dm_name, false, type, sizeof(type), live, sizeof(live), NULL);
+		if (r < 0 || !streq(type, "thin") || !streq(live, params) || !info.read_only) {
+			log_error("device %s exists but is not image %s's (remove it with dmsetup)",
+				  dm_name, img->name);
+			return -EEXIST;
+		}
+		if (info.deferred_remove &&
+		    (r = srfs_dm_message(dm_name, "@cancel_deferred_remove")) < 0)
+			return log_errno(r, "cannot keep device %s", dm_name);
+		*devno = info.devno;
+		return 0;
+	}
+	struct srfs_dm_target target = { .length = img->size / 512, .type = "thin",
+					 .params = params };
+	r = srfs_dm_create(dm_name, &target, true, devno);
+	if (r < 0)
+		return log_errno(r, "cannot create device %s for image %s", dm_name, img->name);
+	return 0;
+}
+
+/* Checks that DEVICE holds the file system the catalog says IMG has. */
+static int check_filesystem(const struct srfs_image *img, const char *device)
+{
+	_cleanup_close_ int fd = open(device, O_RDONLY | O_CLOEXEC);
+	char fs[32];
+	int r;
+
+	if (fd < 0)
+		return log_errno(negative_errno(), "cannot open %s", device);
+	r = srfs_probe_filesystem(fd, fs, sizeof(fs));
+	if (r < 0)
+		return log_errno(r, "cannot probe %s", device);
+	if (r == 0 || !streq(fs, img->fs)) {
+		log_error("image %s should hold %s, but %s holds %s", img->name, img->fs, device,
+			  r == 0 ? "no file system" : fs);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Opens (making it) the image's mount point <rundir>/mnt/NAME. */
+static int mount_point(const struct srfs_state *st, const char *name, char **path, int *fd)
+{
+	_cleanup_close_ int dir = -1;
+	int r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_RUN_MNT_DIR, true, &dir);
+	if (r < 0)
+		return r;
+	if (mkdirat(dir, name, 0700) < 0 && errno != EEXIST)
+		return log_errno(negative_errno(), "cannot create the mount point of image %s", name);
+	*fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0)
+		return log_errno(negative_errno(), "cannot open the mount point of image %s", name);
+	_cleanup_free_ char *mnt = srfs_path_join(st->run_path, SRFS_RUN_MNT_DIR);
+	*path = mnt ? srfs_path_join(mnt, name) : NULL;
+	return *path ? 0 : log_errno(-ENOMEM, "cannot activate image %s", name);
+}
+
+static void print_mount(const char *path, bool quiet)
+{
+	if (!quiet)
+		printf("%s\n", path);
+}
+
+int srfs_image_activate(const char *name, bool quiet)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+	_cleanup_(srfs_active_image_clear) struct srfs_active_image a = { 0 };
+	_cleanup_(srfs_loop_close) struct srfs_loop loop = SRFS_LOOP_INIT;
+	_cleanup_close_ int mnt_fd = -1;
+	const char *type, *data;
+	bool made_dm = false;
+	dev_t devno = 0;
+	struct stat s;
+	int r;
+
+	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE |
+					 SRFS_STATE_PRIVATE_MOUNT);
+	if (r < 0)
+		return r;
+	r = srfs_lock_take(&lock, st.run_fd, SRFS_LOCK_IMAGE, name, false);
+	if (r < 0)
+		return r;
+	r = srfs_image_load(st.catalog_fd, name, &img);
+	if (r == -ENOENT)
+		log_error("unknown image %s", name);
+	if (r < 0)
+		return r;
+	if (!img.sealed) {
+		log_error("image %s is not sealed (its creation did not finish; remove it or create "
+			  "it again)",
+			  name);
+		return -EINVAL;
+	}
+	r = mount_point(&st, name, &a.mount, &mnt_fd);
+	if (r < 0)
+		return r;
+
+	/* Active already?  The record and the mount must agree. */
+	_cleanup_(srfs_active_image_clear) struct srfs_active_image old = { 0 };
+	r = srfs_active_image_load(st.run_fd, name, &old);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	int mounted = srfs_is_mount_root(mnt_fd);
+	if (mounted < 0)
+		return log_errno(mounted, "cannot inspect %s", a.mount);
+	if (r == 0 && mounted && fstat(mnt_fd, &s) == 0 && s.st_dev == old.dev) {
+		print_mount(a.mount, quiet);
+		return 0;
+	}
+	if (mounted) {
+		/* Mounted but not recorded (a crash in between): the mount is adopted below. */
+		log_verbose("adopting the existing mount of image %s", name);
+	}
+
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	snprintf(a.fs, sizeof(a.fs), "%s", img.fs);
+	if (img.kind == SRFS_IMAGE_POOL) {
+		r = thin_device(&st, &img, a.dm_name, sizeof(a.dm_name), &devno);
+		if (r < 0)
+			return r;
+		made_dm = true;
+		char dev[32];
+		snprintf(dev, sizeof(dev), "/dev/dm-%u", minor(devno));
+		a.device = strdup(dev);
+	} else if (img.kind == SRFS_IMAGE_FILE && !mounted) {
+		_cleanup_close_ int fd = open(img.source, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return log_errno(negative_errno(), "cannot open %s, the file of image %s",
+					 img.source, name);
+		r = srfs_loop_attach(fd, true, &loop);
+		if (r < 0)
+			return log_errno(r, "cannot attach %s to a loop device", img.source);
+		a.device = strdup(loop.path);
+	} else {
+		a.device = strdup(img.source);
+	}
+	if (!a.device)
+		return log_errno(-ENOMEM, "cannot activate image %s", name);
+	srfs_crash_point("image-activate:device");
+
+	if (!mounted) {
+		r = check_filesystem(&img, a.device);
+		if (r < 0)
+			goto fail;
+		mount_type(img.fs, &type, &data);
+		if (mount(a.device, a.mount, type, MS_RDONLY | MS_NOSUID | MS_NODEV, data) < 0) {
+			r = log_errno(negative_errno(), "cannot mount image %s (%s on %s)", name,
+				      img.fs, a.device);
+			goto fail;
+		}
+		srfs_crash_point("image-activate:mount");
+	}
+	closep(&mnt_fd);
+	mnt_fd = open(a.mount, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (mnt_fd < 0 || fstat(mnt_fd, &s) < 0) {
+		r = log_errno(negative_errno(), "cannot open %s", a.mount);
+		goto fail_mounted;
+	}
+	a.dev = s.st_dev;
+	a.since = (uint64_t)time(NULL);
+	r = srfs_active_image_save(&st, &a);
+	if (r < 0)
+		goto fail_mounted;
+	log_verbose("image %s is active: %s on %s", name, a.device, a.mount);
+	print_mount(a.mount, quiet);
+	return 0;
+
+fail_mounted:
+	umount2(a.mount, UMOUNT_NOFOLLOW);
+fail:
+	if (made_dm && img.kind == SRFS_IMAGE_POOL)
+		srfs_dm_remove(a.dm_name, false);
+	return r;
+}
+
+int srfs_image_deactivate(const char *name, const struct srfs_deactivate_options *o)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_active_image_clear) struct srfs_active_image a = { 0 };
+	char shares[512];
+	unsigned n_shares;
+	int r;
+
+	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG);
+	if (r == -ENOENT) {
+		log_info("image %s is not active", name);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = srfs_lock_take(&lock, st.run_fd, SRFS_LOCK_IMAGE, name, false);
+	if (r < 0)
+		return r;
+	r = srfs_active_image_load(st.run_fd, name, &a);
+	if (r == -ENOENT) {
+		_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+		if (srfs_image_load(st.catalog_fd, name, &img) == -ENOENT) {
+			log_error("unknown image %s", name);
+			return -ENOENT;
+		}
+		log_info("image %s is not active", name);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = srfs_share_names(&st, name, &n_shares, shares, sizeof(shares));
+	if (r < 0)
+		return r;
+	if (n_shares && o->if_unused)
+		return 0;
+	if (n_shares && !o->lazy) {
+		log_error("image %s is shared by %u container%s: %s (release them first, or use "
+			  "--lazy)",
+			  name, n_shares, n_shares == 1 ? "" : "s", shares);
+		return -EBUSY;
+	}
+
+	if (umount2(a.mount, UMOUNT_NOFOLLOW | (o->lazy ? MNT_DETACH : 0)) < 0 && errno != EINVAL &&
+	    errno != ENOENT) {
+		r = negative_errno();
+		if (r == -EBUSY)
+			log_error("image %s is busy: something uses its mount %s (use --lazy)", name,
+				  a.mount);
+		else
+			log_errno(r, "cannot unmount image %s from %s", name, a.mount);
+		return r;
+	}
+	srfs_crash_point("image-deactivate:unmount");
+	if (a.dm_name[0]) {
+		/* Still held by shares (--lazy): the kernel removes it when the last one goes. */
+		bool deferred = o->lazy && n_shares > 0;
+		r = srfs_dm_available(true) < 0 ? 0 : srfs_dm_remove(a.dm_name, deferred);
+		if (r == -EBUSY && o->lazy)
+			r = srfs_dm_remove(a.dm_name, true);
+		if (r == -ENXIO || r == -ENODEV)
+			r = 0; /* already gone */
+		if (r == -EBUSY)
+			log_error("device %s of image %s is busy (a mount of it outside shared-rootfs? "
+				  "use --lazy)",
+				  a.dm_name, name);
+		else if (r < 0)
+			log_errno(r, "cannot remove device %s", a.dm_name);
+		if (r < 0)
+			return r;
+	}
+	/* A loop device (autoclear) detaches by itself with the last mount of it. */
+	r = srfs_active_image_forget(&st, name);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int mnt = -1;
+	if (srfs_state_subdir(st.run_fd, st.run_path, SRFS_RUN_MNT_DIR, false, &mnt) == 0)
+		unlinkat(mnt, name, AT_REMOVEDIR);
+	if (n_shares)
+		log_info("image %s deactivated; its %u share%s keep%s it until released", name,
+			 n_shares, n_shares == 1 ? "" : "s", n_shares == 1 ? "s" : "");
+	else
+		log_verbose("image %s deactivated", name);
+	return 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+#include "mountopt.h"
+
+static const char *const accepted[] = {
+	/* mount(8) passes "rw" whenever "ro" was not asked for. */
+	"ro", "rw", "defaults", "nosuid", "nodev", "auto", "noauto", "nofail", "_netdev",
+	"owner", "user", "nouser", "users", "async", "atime", "noatime", "relatime",
+};
+
+static bool is_accepted(const char *opt, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(accepted); i++)
+		if (strlen(accepted[i]) == len && memcmp(accepted[i], opt, len) == 0)
+			return true;
+	return false;
+}
+
+int srfs_mount_options_parse(const char *opts, bool sloppy, struct srfs_mount_options *out,
+			     char *err, size_t err_size)
+{
+	*out = (struct srfs_mount_options){ 0 };
+	if (!opts)
+		return 0;
+	for (const char *p = opts; *p;) {
+		const char *end = strchrnul(p, ',');
+		size_t len = (size_t)(end - p);
+		const char *eq = memchr(p, '=', len);
+		size_t key_len = eq ? (size_t)(eq - p) : len;
+
+		if (len == 0) {
+			/* ",," or a trailing comma: nothing */
+		} else if (key_len == 2 && memcmp(p, "id", 2) == 0 && eq) {
+			size_t vlen = len - 3;
+			char value[SRFS_NAME_MAX + 2];
+			const char *why;
+			if (out->id[0]) {
+				snprintf(err, err_size, "option id= given twice");
+				return -EINVAL;
+			}
+			if (vlen >= sizeof(value))
+				vlen = sizeof(value) - 1; /* too long: the check says so */
+			memcpy(value, eq + 1, vlen);
+			value[vlen] = '\0';
+			if (srfs_name_check(value, &why) < 0) {
+				snprintf(err, err_size, "invalid container id '%.*s': %s",
+					 (int)(len - 3 > 64 ? 64 : len - 3), eq + 1, why);
+				return -EINVAL;
+			}
+			memcpy(out->id, value, vlen + 1);
+		} else if (!eq && is_accepted(p, len)) {
+			/* read-only, nosuid and nodev in any case */
+		} else if ((key_len >= 2 && memcmp(p, "x-", 2) == 0) ||
+			   (key_len == 7 && memcmp(p, "comment", 7) == 0)) {
+			/* userspace annotations */
+		} else if (!sloppy) {
+			snprintf(err, err_size, "unknown option '%.*s'", (int)(len > 64 ? 64 : len), p);
+			return -EINVAL;
+		}
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+void srfs_mount_default_id(const char *target, char *id, size_t size)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = target; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(id, size, "mnt-%016" PRIx64, h);
+}

@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "crash.h"
+#include "image.h"
+#include "lock.h"
+#include "log.h"
+#include "record.h"
+#include "share.h"
+#include "run.h"
+#include "util.h"
+
+/* ---- records -------------------------------------------------------------------- */
+
+static const struct srfs_record_key active_keys[] = {
+	{ "mount", true },
+	{ "device", true },
+	{ "dm_name", false },
+	{ "fs", true },
+	{ "dev", true },
+	{ "since", true },
+	{ 0 },
+};
+
+static const struct srfs_record_key share_keys[] = {
+	{ "image", true },
+	{ "target", true },
+	{ "mode", true },
+	{ "dev", true },
+	{ "since", true },
+	{ 0 },
+};
+
+static int parse_devno(const char *s, dev_t *out)
+{
+	unsigned ma, mi;
+	char tail;
+	if (!s || sscanf(s, "%u:%u%c", &ma, &mi, &tail) != 2)
+		return -EINVAL;
+	*out = makedev(ma, mi);
+	return 0;
+}
+
+static int set_devno(struct srfs_record *rec, const char *key, dev_t dev)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%u:%u", major(dev), minor(dev));
+	return srfs_record_set(rec, key, buf);
+}
+
+/* Loads DIR/NAME of the runtime directory; -ENOENT silently, corrupt records logged. */
+static int load_runtime(int run_fd, const char *dir, const char *name, const char *what,
+			const struct srfs_record_key *keys, struct srfs_record *rec)
+{
+	_cleanup_close_ int fd = openat(run_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char err[256];
+	int r;
+
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : log_errno(negative_errno(), "cannot open %s", dir);
+	r = srfs_record_load(fd, name, keys, rec, err, sizeof(err));
+	if (r == -EBADMSG)
+		log_error("runtime record of %s %s is corrupt: %s", what, name, err);
+	else if (r < 0 && r != -ENOENT)
+		log_errno(r, "cannot read the runtime record of %s %s", what, name);
+	return r;
+}
+
+static int save_runtime(const struct srfs_state *st, const char *dir, const char *name,
+			const char *what, const struct srfs_record *rec)
+{
+	_cleanup_close_ int fd = -1;
+	int r = srfs_state_subdir(st->run_fd, st->run_path, dir, true, &fd);
+	if (r == 0)
+		r = srfs_record_save(fd, name, rec, 0);
+	if (r < 0)
+		return log_errno(r, "cannot write the runtime record of %s %s", what, name);
+	return 0;
+}
+
+static int remove_runtime(const struct srfs_state *st, const char *dir, const char *name,
+			  const char *what)
+{
+	_cleanup_close_ int fd = -1;
+	int r = srfs_state_subdir(st->run_fd, st->run_path, dir, false, &fd);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		r = srfs_record_remove(fd, name, 0);
+	if (r < 0)
+		return log_errno(r, "cannot remove the runtime record of %s %s", what, name);
+	return 0;
+}
+
+void srfs_active_image_clear(struct srfs_active_image *a)
+{
+	free(a->mount);
+	free(a->device);
+	*a = (struct srfs_active_image){ 0 };
+}
+
+int srfs_active_image_load(int run_fd, const char *name, struct srfs_active_image *a)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	const char *v;
+	int r;
+
+	srfs_active_image_clear(a);
+	r = load_runtime(run_fd, SRFS_RUN_IMAGES_DIR, name, "image", active_keys, &rec);
+	if (r < 0)
+		return r;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->mount = strdup(srfs_record_get(&rec, "mount"));
+	a->device = strdup(srfs_record_get(&rec, "device"));
+	v = srfs_record_get(&rec, "dm_name");
+	snprintf(a->dm_name, sizeof(a->dm_name), "%s", v ? v : "");
+	v = srfs_record_get(&rec, "fs");
+	snprintf(a->fs, sizeof(a->fs), "%s", v);
+	if (!a->mount || !a->device || a->mount[0] != '/' ||
+	    parse_devno(srfs_record_get(&rec, "dev"), &a->dev) < 0 ||
+	    srfs_record_get_u64(&rec, "since", &a->since) < 0) {
+		log_error("runtime record of image %s is corrupt: a value is malformed", name);
+		srfs_active_image_clear(a);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int srfs_active_image_save(const struct srfs_state *st, const struct srfs_active_image *a)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	int r = srfs_record_set(&rec, "mount", a->mount);
+	if (r == 0)
+		r = srfs_record_set(&rec, "device", a->device);
+	if (r == 0 && a->dm_name[0])
+		r = srfs_record_set(&rec, "dm_name", a->dm_name);
+	if (r == 0)
+		r = srfs_record_set(&rec, "fs", a->fs);
+	if (r == 0)
+		r = set_devno(&rec, "dev", a->dev);
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "since", a->since);
+	if (r < 0)
+		return log_errno(r, "cannot record image %s", a->name);
+	return save_runtime(st, SRFS_RUN_IMAGES_DIR, a->name, "image", &rec);
+}
+
+int srfs_active_image_forget(const struct srfs_state *st, const char *name)
+{
+	return remove_runtime(st, SRFS_RUN_IMAGES_DIR, name, "image");
+}
+
+void srfs_share_clear(struct srfs_share *s)
+{
+	free(s->target);
+	*s = (struct srfs_share){ 0 };
+}
+
+int srfs_share_load(int run_fd, const char *id, struct srfs_share *s)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	const char *image, *mode;
+	int r;
+
+	srfs_share_clear(s);
+	r = load_runtime(run_fd, SRFS_SHARES_DIR, id, "share", share_keys, &rec);
+	if (r < 0)
+		return r;
+	image = srfs_record_get(&rec, "image");
+	mode = srfs_record_get(&rec, "mode");
+	s->target = strdup(srfs_record_get(&rec, "target"));
+	if (srfs_name_check(image, NULL) < 0 || strlen(mode) >= sizeof(s->mode) || !s->target ||
+	    s->target[0] != '/' || parse_devno(srfs_record_get(&rec, "dev"), &s->dev) < 0 ||
+	    srfs_record_get_u64(&rec, "since", &s->since) < 0) {
+		log_error("runtime record of share %s is corrupt: a value is malformed", id);
+		srfs_share_clear(s);
+		return -EBADMSG;
+	}
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	snprintf(s->image, sizeof(s->image), "%s", image);
+	snprintf(s->mode, sizeof(s->mode), "%s", mode);
+	return 0;
+}
+
+static int share_save(const struct srfs_state *st, const struct srfs_share *s)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	int r = srfs_record_set(&rec, "image", s->image);
+	if (r == 0)
+		r = srfs_record_set(&rec, "target", s->target);
+	if (r == 0)
+		r = srfs_record_set(&rec, "mode", s->mode);
+	if (r == 0)
+		r = set_devno(&rec, "dev", s->dev);
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "since", s->since);
+	if (r < 0)
+		return log_errno(r, "cannot record share %s", s->id);
+	return save_runtime(st, SRFS_SHARES_DIR, s->id, "share", &rec);
+}
+
+int srfs_share_for_each(const struct srfs_state *st, const char *image,
+			int (*fn)(const struct srfs_share *s, void *userdata), void *userdata)
+{
+	char **ids;
+	int r;
+
+	if (st->run_fd < 0)
+		return 0;
+	r = srfs_state_list(st->run_fd, SRFS_SHARES_DIR, &ids);
+	if (r < 0)
+		return log_errno(r, "cannot read the share records in %s", st->run_path);
+	for (char **id = ids; *id; id++) {
+		_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
+		int q = srfs_share_load(st->run_fd, *id, &s);
+		if (q == -ENOENT)
+			continue; /* released meanwhile */
+		if (q < 0) {
+			r = q;
+			break;
+		}
+		if (image && !streq(s.image, image))
+			continue;
+		q = fn(&s, userdata);
+		if (q < 0) {
+			r = q;
+			break;
+		}
+	}
+	srfs_names_free(ids);
+	return r;
+}
+
+struct names_acc {
+	unsigned count;
+	char *names;
+	size_t size;
+};
+
+static int add_name(const struct srfs_share *s, void *userdata)
+{
+	struct names_acc *acc = userdata;
+	size_t used = strlen(acc->names);
+
+	acc->count++;
+	if (used + strlen(s->id) + 8 < acc->size)
+		snprintf(acc->names + used, acc->size - used, "%s%s", used ? ", " : "", s->id);
+	else if (!strstr(acc->names, ", ..."))
+		snprintf(acc->names + used, acc->size - used, ", ...");
+	return 0;
+}
+
+int srfs_share_names(const struct srfs_state *st, const char *image, unsigned *count,
+		     char *names, size_t size)
+{
+	struct names_acc acc = { 0, names, size };
+	names[0] = '\0';
+	int r = srfs_share_for_each(st, image, add_name, &acc);
+	*count = acc.count;
+	return r;
+}
+
+/* ---- targets ---------------------------------------------------------------------- */
+
+static void target_key(const char *path, char key[17])
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = path; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(key, 17, "%016" PRIx64, h);
+}
+
+/*
+ * Opens TARGET, an existing directory reached without any symbolic link,
+ * and gives its canonical path.
+ */
+static int open_target(const char *target, int *fd_out, char **path_out)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	char q[SRFS_QUOTE_MAX], proc[64], buf[4096];
+	long fd = syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS) /* before Linux 5.6: the last component at least */
+		fd = open(target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int r = negative_errno();
+		srfs_quote(q, sizeof(q), target);
+		if (r == -ENOENT)
+			log_error("target %s does not exist", q);
+		else if (r == -ENOTDIR)
+			log_error("target %s is not a directory", q);
+		else if (r == -ELOOP)
+			log_error("target %s is or passes through a symbolic link", q);
+		else
+			log_errno(r, "cannot open target %s", q);
+		return r;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%ld", fd);
+	ssize_t n = readlink(proc, buf, sizeof(buf) - 1);
+	if (n <= 0 || buf[0] != '/') {
+		int r = n < 0 ? negative_errno() : -EINVAL;
+		close((int)fd);
+		return log_errno(r, "cannot resolve target %s", srfs_quote(q, sizeof(q), target));
+	}
+	buf[n] = '\0';
+	*path_out = strdup(buf);
+	if (!*path_out) {
+		close((int)fd);
+		return log_errno(-ENOMEM, "cannot resolve target");
+	}
+	*fd_out = (int)fd;
+	return 0;
+}
+
+/* The id recorded for TARGET in the index: 1 and ID, 0 when none. */
+static int target_owner(int run_fd, const char *target, char *id, size_t size)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	static const struct srfs_record_key keys[] = { { "id", true }, { "target", true }, { 0 } };
+	char key[17];
+	int r;
+
+	target_key(target, key);
+	r = load_runtime(run_fd, SRFS_TARGETS_DIR, key, "target", keys, &rec);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (!streq(srfs_record_get(&rec, "target"), target))
+		return 0; /* a hash collision: another target's entry */
+	snprintf(id, size, "%s", srfs_record_get(&rec, "id"));
+	return 1;
+}
+
+/*
+ * Claims TARGET for share ID: creates its index entry exclusively, so that
+ * two shares cannot take one target at once.  An entry whose share record
+ * is gone (a crash) is taken over.  -EEXIST with OWNER when another share has it.
+ */
+static int target_claim(const struct srfs_state *st, const char *target, const char *id,
+			char *owner, size_t owner_size)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int dir = -1;
+	char key[17];
+	size_t len;
+	int r;
+
+	target_key(target, key);
+	r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_TARGETS_DIR, true, &dir);
+	if (r == 0)
+		r = srfs_record_set(&rec, "id", id);
+	if (r == 0)
+		r = srfs_record_set(&rec, "target", target);
+	if (r == 0)
+		r = srfs_record_format(&rec, &text, &len);
+	if (r < 0)
+		return log_errno(r, "cannot claim target %s", target);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		_cleanup_close_ int fd = openat(dir, key, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+							     O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			r = srfs_write_full(fd, text, len);
+			if (r < 0) {
+				unlinkat(dir, key, 0);
+				return log_errno(r, "cannot claim target %s", target);
+			}
+			return 0;
+		}
+		if (errno != EEXIST)
+			return log_errno(negative_errno(), "cannot claim target %s", target);
+		r = target_owner(st->run_fd, target, owner, owner_size);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			log_error("target %s collides with another target's index entry", target);
+			return -EEXIST;
+		}
+		if (streq(owner, id))
+			return 0;
+		struct stat s;
+		_cleanup_close_ int shares = openat(st->run_fd, SRFS_SHARES_DIR,
+						    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (shares >= 0 && fstatat(shares, owner, &s, AT_SYMLINK_NOFOLLOW) == 0)
+			return -EEXIST;
+		/* Its share is gone: a stale entry. */
+		unlinkat(dir, key, 0);
+	}
+	return log_errno(-EAGAIN, "cannot claim target %s", target);
+}
+
+static void target_release(const struct srfs_state *st, const char *target, const char *id)
+{
+	char owner[SRFS_NAME_MAX + 1], key[17];
+	_cleanup_close_ int dir = openat(st->run_fd, SRFS_TARGETS_DIR,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0 || target_owner(st->run_fd, target, owner, sizeof(owner)) <= 0 ||
+	    !streq(owner, id))
+		return;
+	target_key(target, key);
+	unlinkat(dir, key, 0);
+}
+
+/* ---- the bind ---------------------------------------------------------------------- */
+
+/* Is the directory FD the root of a mount of the file system DEV?  1, 0 or -errno. */
+static int is_share_mount(int fd, dev_t dev)
+{
+	struct stat s;
+	int r = srfs_is_mount_root(fd);
+	if (r <= 0)
+		return r;
+	if (fstat(fd, &s) < 0)
+		return negative_errno();
+	return s.st_dev == dev;
+}
+
+/*
+ * Binds the mount SOURCE onto the directory TARGET_FD read-only, nosuid,
+ * nodev and private from the first instant: a detached copy of the mount
+ * gets its attributes before it is attached.  Kernels without the new mount
+ * API get the old way (bind, then remount read-only).
+ */
+static int bind_read_only(const char *source, int target_fd, const char *target)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+		.propagation = MS_PRIVATE,
+	};
+	_cleanup_close_ int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (tree >= 0) {
+		if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+			return log_errno(negative_errno(), "cannot make the share at %s read-only",
+					 target);
+		if (move_mount(tree, "", target_fd, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return log_errno(negative_errno(), "cannot mount the share at %s", target);
+		/*
+		 * Attached under a shared mount, the kernel makes the new mount shared
+		 * too (and copies it to that mount's peers): make it private again, so
+		 * that nothing mounted on those copies comes back into this one.
+		 */
+		struct mount_attr priv = { .propagation = MS_PRIVATE };
+		if (mount_setattr(tree, "", AT_EMPTY_PATH, &priv, sizeof(priv)) < 0) {
+			int r = log_errno(negative_errno(), "cannot make the share at %s private",
+					  target);
+			umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
+			return r;
+		}
+		return 0;
+	}
+	if (errno != ENOSYS)
+		return log_errno(negative_errno(), "cannot copy the image mount %s", source);
+
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target_fd);
+	if (mount(source, proc, NULL, MS_BIND, NULL) < 0)
+		return log_errno(negative_errno(), "cannot mount the share at %s", target);
+	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+		  NULL) < 0 ||
+	    mount(NULL, target, NULL, MS_PRIVATE, NULL) < 0) {
+		int r = log_errno(negative_errno(), "cannot make the share at %s read-only", target);
+		umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
+		return r;
+	}
+	return 0;
+}
+
+/* ---- rootfs-share ------------------------------------------------------------------ */
+
+/* Is the image's mount (per its record) really there?  The record alone may be stale. */
+static bool image_mounted(const struct srfs_active_image *a)
+{
+	_cleanup_close_ int fd = open(a->mount, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd >= 0 && is_share_mount(fd, a->dev) == 1;
+}
+
+/* Takes IMAGE's lock shared with the image active (activating it if need be). */
+static int hold_active_image(const struct srfs_state *st, const char *image,
+			     struct srfs_lock *lock, struct srfs_active_image *active)
+{
+	int r = srfs_lock_take(lock, st->run_fd, SRFS_LOCK_IMAGE, image, true);
+	if (r < 0)
+		return r;
+	r = srfs_active_image_load(st->run_fd, image, active);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0 && image_mounted(active))
+		return 0;
+	/* Not active (or its mount is gone): image-activate does it, or says why not. */
+	srfs_lock_release(lock);
+	const char *args[] = { "--quiet", image, NULL };
+	r = srfs_run_tool("image-activate", args);
+	if (r < 0)
+		return r;
+	r = srfs_lock_take(lock, st->run_fd, SRFS_LOCK_IMAGE, image, true);
+	if (r == 0)
+		r = srfs_active_image_load(st->run_fd, image, active);
+	if (r == -ENOENT || (r == 0 && !image_mounted(active))) {
+		log_error("image %s was deactivated again before it could be shared", image);
+		return -ESTALE;
+	}
+	return r;
+}
+
+int srfs_share_create(const char *image, const char *id, const char *target_arg)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock share_lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_active_image_clear) struct srfs_active_image active = { 0 };
+	_cleanup_(srfs_share_clear) struct srfs_share old = { 0 };
+	_cleanup_free_ char *target = NULL;
+	_cleanup_close_ int target_fd = -1;
+	char owner[SRFS_NAME_MAX + 1];
+	int r;
+
+	r = open_target(target_arg, &target_fd, &target);
+	if (r < 0)
+		return r;
+	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
+	if (r < 0)
+		return r;
+	r = hold_active_image(&st, image, &image_lock, &active);
+	if (r < 0)
+		return r;
+	r = srfs_lock_take(&share_lock, st.run_fd, SRFS_LOCK_SHARE, id, false);
+	if (r < 0)
+		return r;
+
+	r = srfs_share_load(st.run_fd, id, &old);
+	if (r == 0 && (!streq(old.target, target) || !streq(old.image, image))) {
+		log_error("container %s already shares image %s at %s", id, old.image, old.target);
+		return -EEXIST;
+	}
+	if (r < 0 && r != -ENOENT)
+		return r;
+	bool again = r == 0;
+
+	r = is_share_mount(target_fd, active.dev);
+	if (r < 0)
+		return log_errno(r, "cannot inspect target %s", target);
+	if (again && r == 1) {
+		log_verbose("container %s already shares image %s at %s", id, image, target);
+		return 0;
+	}
+	if (srfs_is_mount_root(target_fd) == 1) {
+		if (target_owner(st.run_fd, target, owner, sizeof(owner)) == 1 && !streq(owner, id))
+			log_error("target %s is already mounted: it is the share of container %s",
+				  target, owner);
+		else
+			log_error("target %s is already a mount point", target);
+		return -EBUSY;
+	}
+	r = target_claim(&st, target, id, owner, sizeof(owner));
+	if (r == -EEXIST && owner[0])
+		log_error("target %s is already the target of container %s", target, owner);
+	if (r < 0)
+		return r;
+
+	/* The record first: a crash after it leaves a record that release can clear. */
+	struct srfs_share s = { .target = target, .dev = active.dev,
+				.since = (uint64_t)time(NULL) };
+	snprintf(s.id, sizeof(s.id), "%s", id);
+	snprintf(s.image, sizeof(s.image), "%s", image);
+	snprintf(s.mode, sizeof(s.mode), "ro");
+	r = share_save(&st, &s);
+	if (r < 0)
+		goto fail;
+	srfs_crash_point("rootfs-share:record");
+	r = bind_read_only(active.mount, target_fd, target);
+	if (r < 0)
+		goto fail;
+	srfs_crash_point("rootfs-share:mount");
+	log_verbose("container %s shares image %s at %s", id, image, target);
+	return 0;
+fail:
+	if (!again) {
+		remove_runtime(&st, SRFS_SHARES_DIR, id, "share");
+		target_release(&st, target, id);
+	}
+	return r;
+}
+
+/* ---- rootfs-release ---------------------------------------------------------------- */
+
+/* The share of TARGET: its id into ID. */
+static int find_by_target(int run_fd, const char *target_arg, char *id, size_t size)
+{
+	_cleanup_free_ char *target = NULL;
+	_cleanup_close_ int fd = -1;
+	char q[SRFS_QUOTE_MAX];
+	int r;
+
+	/* The index knows the canonical path; a target that is gone is taken as given. */
+	if (open_target(target_arg, &fd, &target) < 0) {
+		if (target_arg[0] != '/')
+			return -ENOENT;
+		target = strdup(target_arg);
+		if (!target)
+			return -ENOMEM;
+	}
+	r = target_owner(run_fd, target, id, size);
+	if (r == 0) {
+		log_error("no share at %s", srfs_quote(q, sizeof(q), target_arg));
+		return -ENOENT;
+	}
+	return r < 0 ? r : 0;
+}
+
+int srfs_share_release(const char *id_arg, const char *target_arg,
+		       const struct srfs_release_options *o)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_lock_ struct srfs_lock share_lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
+	char id[SRFS_NAME_MAX + 1];
+	int r;
+
+	r = srfs_state_open(&st, SRFS_STATE_RUN);
+	if (r == -ENOENT) {
+		if (o->ignore_missing)
+			return 0;
+		log_error("no share %s: nothing is shared", id_arg ? id_arg : target_arg);
+		return r;
+	}
+	if (r < 0)
+		return r;
+	if (id_arg)
+		snprintf(id, sizeof(id), "%s", id_arg);
+	else if ((r = find_by_target(st.run_fd, target_arg, id, sizeof(id))) < 0)
+		return r == -ENOENT && o->ignore_missing ? 0 : r;
+
+	r = srfs_lock_take(&share_lock, st.run_fd, SRFS_LOCK_SHARE, id, false);
+	if (r < 0)
+		return r;
+	r = srfs_share_load(st.run_fd, id, &s);
+	if (r == -ENOENT) {
+		if (o->ignore_missing)
+			return 0;
+		log_error("unknown share %s", id);
+		return r;
+	}
+	if (r < 0)
+		return r;
+
+	/* Unmount only what is the share's own mount: the image's file system at TARGET. */
+	_cleanup_close_ int fd = open(s.target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r = fd < 0 ? 0 : is_share_mount(fd, s.dev);
+	closep(&fd);
+	if (r == 1) {
+		if (umount2(s.target, UMOUNT_NOFOLLOW | (o->lazy ? MNT_DETACH : 0)) < 0) {
+			r = negative_errno();
+			if (r == -EBUSY)
+				log_error("target %s of container %s is busy (something runs in it; "
+					  "use --lazy to detach it anyway)",
+					  s.target, id);
+			else
+				log_errno(r, "cannot unmount %s", s.target);
+			return r;
+		}
+		srfs_crash_point("rootfs-release:unmount");
+	} else {
+		log_verbose("share %s was no longer mounted at %s", id, s.target);
+	}
+	target_release(&st, s.target, id);
+	r = remove_runtime(&st, SRFS_SHARES_DIR, id, "share");
+	if (r < 0)
+		return r;
+	log_verbose("container %s released image %s", id, s.image);
+	srfs_lock_release(&share_lock);
+
+	if (o->deactivate) {
+		const char *args[] = { "--quiet", "--if-unused", s.image, NULL };
+		return srfs_run_tool("image-deactivate", args);
+	}
+	return 0;
+}

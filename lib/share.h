@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Shares: one container's read-only view of an active image, a bind mount of
+ * the image's one mount at the container's TARGET directory.
+ *
+ * Runtime records (all under the runtime directory, gone at reboot like the
+ * mounts they describe):
+ *   images/NAME    an active image: its device and its mount, mnt/NAME
+ *   shares/ID      one share: image, target, the image mount's device
+ *   targets/HASH   which share ID owns TARGET (HASH: 64-bit FNV-1a of the
+ *                  path), so that a target is looked up without scanning
+ *
+ * The share path (rootfs-share, rootfs-release) links no device-mapper,
+ * libblkid or libmount code and reads no mount table: its cost does not grow
+ * with the number of shares.  When the image is not active, rootfs-share
+ * runs image-activate for it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "name.h"
+#include "state.h"
+
+#define SRFS_RUN_MNT_DIR "mnt"
+#define SRFS_TARGETS_DIR "targets"
+
+/* An active image, from its runtime record. */
+struct srfs_active_image {
+	char name[SRFS_NAME_MAX + 1];
+	char *mount;    /* its mount: <rundir>/mnt/NAME */
+	char *device;   /* /dev/dm-N, /dev/loopN or the block device */
+	char dm_name[SRFS_DM_NAME_MAX + 1]; /* pool images */
+	char fs[32];
+	dev_t dev;      /* st_dev of the mount: the one file system all shares show */
+	uint64_t since;
+};
+
+void srfs_active_image_clear(struct srfs_active_image *a);
+/* -ENOENT (not logged) when the image is not active. */
+int srfs_active_image_load(int run_fd, const char *name, struct srfs_active_image *a);
+int srfs_active_image_save(const struct srfs_state *st, const struct srfs_active_image *a);
+int srfs_active_image_forget(const struct srfs_state *st, const char *name);
+
+struct srfs_share {
+	char id[SRFS_NAME_MAX + 1];
+	char image[SRFS_NAME_MAX + 1];
+	char *target;
+	char mode[16]; /* "ro" */
+	dev_t dev;     /* the image mount's st_dev when the share was made */
+	uint64_t since;
+};
+
+void srfs_share_clear(struct srfs_share *s);
+/* -ENOENT (not logged) when there is no such share. */
+int srfs_share_load(int run_fd, const char *id, struct srfs_share *s);
+
+/*
+ * Calls FN for every share (of IMAGE, or all when IMAGE is NULL), sorted by
+ * id; records that vanish meanwhile are skipped.
+ */
+int srfs_share_for_each(const struct srfs_state *st, const char *image,
+			int (*fn)(const struct srfs_share *s, void *userdata), void *userdata);
+
+/* The share ids of IMAGE, counted, the first few listed in NAMES ("a, b, ..."). */
+int srfs_share_names(const struct srfs_state *st, const char *image, unsigned *count,
+		     char *names, size_t size);
+
+/* rootfs-share: makes TARGET a read-only share of IMAGE for container ID. */
+int srfs_share_create(const char *image, const char *id, const char *target);
+
+struct srfs_release_options {
+	bool lazy;           /* detach a busy target */
+	bool deactivate;     /* deactivate the image when its last share goes */
+	bool ignore_missing; /* an unknown share is not an error */
+};
+
+/* rootfs-release: by ID, or (ID NULL) by TARGET. */
+int srfs_share_release(const char *id, const char *target, const struct srfs_release_options *o);

@@ -1,0 +1,266 @@
+#!/usr/bin/env bats
+# Sharing file-backed images on the host: image-activate, rootfs-share,
+# rootfs-release, rootfs-list, image-deactivate, and mount -t shared-rootfs.
+# Every test runs in a mount namespace of its own (see setup_file).
+
+load helpers/common
+load helpers/share
+
+setup_file() {
+	# One private mount namespace for the whole file: nothing leaks to the host.
+	[ -n "${SRFS_IN_NS:-}" ] || true
+}
+
+setup() {
+	require_root
+	srfs_use_temp_state
+	cd "$BATS_TEST_TMPDIR"
+}
+
+teardown() {
+	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+	mountpoint -q /usr/sbin && umount -l /usr/sbin || true
+}
+
+@test "100 containers share one image: one mount, same device and inodes, read-only, private" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		for i in $(seq 100); do mkdir c$i; rootfs-share img c$i "$PWD/c$i"; done
+		# One loop device, one file system: every share shows the image mount'"'"'s device and inode.
+		[ "$(losetup -n -O BACK-FILE | grep -c "$PWD/img.img")" = 1 ]
+		ref=$(stat -c "%d %i" "$SHARED_ROOTFS_RUNDIR/mnt/img/etc/motd")
+		for i in $(seq 100); do [ "$(stat -c "%d %i" c$i/etc/motd)" = "$ref" ]; done
+		# Writing anywhere fails with EROFS.
+		! touch c42/new 2>err && grep -q "Read-only file system" err
+		! rm c42/etc/motd 2>err && grep -q "Read-only file system" err
+		# ro, nosuid, nodev, and private propagation (no shared: or master: tag).
+		line=$(mountinfo_of "$PWD/c7")
+		echo "$line" | grep -q " ro,nosuid,nodev,"
+		! echo "$line" | grep -qE "shared:|master:"
+		[ "$(rootfs-list img | tail -n +2 | wc -l)" = 100 ]
+		image-list | grep -qE "^img +file .* yes +100$"
+		for i in $(seq 100); do rootfs-release c$i; done
+		image-deactivate img
+		[ -z "$(ls "$SHARED_ROOTFS_RUNDIR/shares")" ]
+		[ "$(grep -c " $PWD/c" /proc/self/mountinfo)" = 0 ]
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
+
+@test "image-activate is idempotent and prints the mount; deactivation detaches the loop device" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		a=$(image-activate img)
+		b=$(image-activate img)
+		[ "$a" = "$SHARED_ROOTFS_RUNDIR/mnt/img" ] && [ "$a" = "$b" ]
+		mountinfo_of "$a" | grep -q " ro,nosuid,nodev,.* ext4 /dev/loop[0-9]* ro,"
+		[ "$(grep -c " $a " /proc/self/mountinfo)" = 1 ]
+		image-deactivate img
+		image-deactivate img 2>&1 | grep -q "image img is not active"
+		sleep 0.2
+		[ "$(losetup -n -O BACK-FILE | grep -c "$PWD/img.img")" = 0 ]
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
+
+@test "a share is private: mounts made on it in a peer namespace do not multiply into ours" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		mkdir -p peer && mount -t tmpfs tmpfs peer && mount --make-shared peer
+		mkdir peer/c1
+		rootfs-share img c1 "$PWD/peer/c1"
+		# A second namespace whose mounts are peers of ours (shared propagation).
+		unshare --mount --propagation unchanged bash -c "
+			mount -t tmpfs tmpfs $PWD/peer/c1/bin && mount -t tmpfs tmpfs $PWD/peer/c1/etc && sleep 30" &
+		ns=$!
+		sleep 1
+		# Those mounts stay in that namespace: the share does not receive them.
+		[ "$(grep -c " $PWD/peer/c1/" /proc/self/mountinfo || true)" = 0 ]
+		[ "$(grep -c " $PWD/peer/c1/" /proc/$ns/mountinfo)" = 2 ]
+		kill $ns
+		# And the share carries no propagation tag of its own.
+		! mountinfo_of "$PWD/peer/c1" | grep -qE "shared:|master:"
+		rootfs-release c1
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
+
+@test "mount -t shared-rootfs and umount go through util-linux's own mount(8) and umount(8)" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		use_mount_helpers
+		mkdir c1 c2 c3
+		mount -t shared-rootfs img "$PWD/c1" -o id=web1
+		findmnt -n -o TARGET,OPTIONS "$PWD/c1" | grep -q "ro,nosuid,nodev"
+		rootfs-list --json | grep -q "\"id\": \"web1\""
+		grep -q "helper=shared-rootfs" "$LIBMOUNT_UTAB"
+		[ "$(cat c1/etc/motd)" = "hello from img" ]
+		# Without id= the share is keyed by its target.
+		mount -t shared-rootfs img c2
+		rootfs-list | grep -qE "^mnt-[0-9a-f]{16} +img .* $PWD/c2\$"
+		umount c1
+		umount "$PWD/c2"
+		[ -z "$(rootfs-list)" ]
+		! findmnt "$PWD/c1"
+		! grep -q "$PWD/c1" "$LIBMOUNT_UTAB"
+		# From an fstab line, with mount -a.
+		echo "img $PWD/c3 shared-rootfs id=fromfstab,nofail 0 0" >fstab
+		mount -a -T "$PWD/fstab"
+		rootfs-list | grep -qE "^fromfstab +img "
+		umount c3
+		[ -z "$(rootfs-list)" ]
+		# Failures through mount(8): its exit status and our one-line message.
+		set +e
+		out=$(mount -t shared-rootfs nosuch "$PWD/c1" -o id=x 2>&1); rc=$?
+		[ "$rc" = 32 ] && [ "$out" = "mount.shared-rootfs: unknown image nosuch" ] || { echo "$rc $out"; exit 1; }
+		out=$(mount -t shared-rootfs img "$PWD/c1" -o id=x,bogus 2>&1); rc=$?
+		[ "$rc" = 1 ] && [ "$out" = "mount.shared-rootfs: unknown option '"'"'bogus'"'"'" ] || { echo "$rc $out"; exit 1; }
+		mount -t shared-rootfs -s img "$PWD/c1" -o id=x,bogus || exit 1
+		umount c1 || exit 1
+		image-deactivate img
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
+
+@test "100 concurrent rootfs-share, then 100 concurrent rootfs-release: all succeed, nothing left" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		for i in $(seq 100); do mkdir c$i; done
+		pids=()
+		for i in $(seq 100); do rootfs-share img c$i "$PWD/c$i" & pids+=($!); done
+		for p in "${pids[@]}"; do wait $p; done
+		[ "$(ls "$SHARED_ROOTFS_RUNDIR/shares" | wc -l)" = 100 ]
+		[ "$(grep -c " $PWD/c[0-9]* " /proc/self/mountinfo)" = 100 ]
+		[ "$(losetup -n -O BACK-FILE | grep -c "$PWD/img.img")" = 1 ]
+		[ "$(grep -c " $SHARED_ROOTFS_RUNDIR/mnt/img " /proc/self/mountinfo)" = 1 ]
+		pids=()
+		for i in $(seq 100); do rootfs-release c$i --deactivate & pids+=($!); done
+		for p in "${pids[@]}"; do wait $p; done
+		[ -z "$(find "$SHARED_ROOTFS_RUNDIR/shares" "$SHARED_ROOTFS_RUNDIR/targets" -type f)" ]
+		[ "$(grep -c " $PWD/c" /proc/self/mountinfo)" = 0 ]
+		image-list | grep -qE "^img +file .* no +0$"
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
+
+@test "sharing again is a no-op; conflicts name the existing share; release by target and --lazy" {
+	run in_mount_ns bash -c '
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		make_file_image other
+		mkdir c1 c2
+		rootfs-share img c1 "$PWD/c1" || exit 1
+		rootfs-share img c1 "$PWD/c1" || exit 1
+		[ "$(grep -c " $PWD/c1 " /proc/self/mountinfo)" = 1 ] || exit 1
+		rootfs-share img c1 "$PWD/c2" 2>&1
+		rootfs-share other c1 "$PWD/c1" 2>&1
+		rootfs-share img c9 "$PWD/c1" 2>&1
+		# A busy target: a clear error, or --lazy.
+		(cd c1 && sleep 5) & sleep 0.3
+		rootfs-release c1 2>&1
+		rootfs-release c1 --lazy || exit 1
+		rootfs-share img c2 "$PWD/c2" || exit 1
+		rootfs-release --target "$PWD/c2" || exit 1
+		rootfs-release c2 2>&1
+		rootfs-release c2 --ignore-missing || exit 1
+		rootfs-release --target "$PWD/c2" 2>&1
+		image-deactivate img && image-deactivate other
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+	assert_output "rootfs-share: container c1 already shares image img at $BATS_TEST_TMPDIR/c1
+rootfs-share: container c1 already shares image img at $BATS_TEST_TMPDIR/c1
+rootfs-share: target $BATS_TEST_TMPDIR/c1 is already mounted: it is the share of container c1
+rootfs-release: target $BATS_TEST_TMPDIR/c1 of container c1 is busy (something runs in it; use --lazy to detach it anyway)
+rootfs-release: unknown share c2
+rootfs-release: no share at $BATS_TEST_TMPDIR/c2"
+}
+
+@test "bad input: one line naming the culprit, status 1 or 2, and nothing changed" {
+	run in_mount_ns bash -c '
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		mkdir c1 && touch afile && ln -s c1 link && mkdir -p real/sub && ln -s real via
+		image-activate -q img
+		rootfs-share img keep "$PWD/c1" || exit 1
+		before=$(state_snapshot)
+		check() { # expected-status expected-message command...
+			local want=$1 msg=$2; shift 2
+			out=$("$@" 2>&1); rc=$?
+			[ "$rc" = "$want" ] || { echo "$*: status $rc, not $want: $out"; exit 1; }
+			[ "$out" = "$msg" ] || { echo "$*: message: $out"; exit 1; }
+			[ "$(state_snapshot)" = "$before" ] || { echo "$*: state changed"; exit 1; }
+		}
+		mkdir c2
+		check 1 "rootfs-share: unknown image nosuch" rootfs-share nosuch c2 "$PWD/c2"
+		check 2 "rootfs-share: invalid image name '"'"'../x'"'"': must not start with '"'"'.'"'"' or '"'"'-'"'"'" rootfs-share ../x c2 "$PWD/c2"
+		check 2 "rootfs-share: invalid container name '"'"''"'"': must not be empty" rootfs-share img "" "$PWD/c2"
+		check 2 "rootfs-share: no target directory given (see '"'"'rootfs-share --help'"'"')" rootfs-share img c2
+		check 2 "rootfs-share: unexpected argument '"'"'x'"'"' (see '"'"'rootfs-share --help'"'"')" rootfs-share img c2 "$PWD/c2" x
+		check 1 "rootfs-share: target $PWD/missing does not exist" rootfs-share img c2 "$PWD/missing"
+		check 1 "rootfs-share: target $PWD/afile is not a directory" rootfs-share img c2 "$PWD/afile"
+		check 1 "rootfs-share: target $PWD/link is or passes through a symbolic link" rootfs-share img c2 "$PWD/link"
+		check 1 "rootfs-share: target $PWD/via/sub is or passes through a symbolic link" rootfs-share img c2 "$PWD/via/sub"
+		check 1 "rootfs-share: target $PWD/c1 is already mounted: it is the share of container keep" rootfs-share img c2 "$PWD/c1"
+		check 1 "rootfs-share: target $SHARED_ROOTFS_RUNDIR is already a mount point" rootfs-share img c2 "$SHARED_ROOTFS_RUNDIR"
+		check 2 "rootfs-release: no container name given (see '"'"'rootfs-release --help'"'"')" rootfs-release
+		check 2 "rootfs-release: give a container ID or --target, not both (see '"'"'rootfs-release --help'"'"')" rootfs-release keep --target "$PWD/c1"
+		check 1 "rootfs-release: unknown share nosuch" rootfs-release nosuch
+		check 1 "image-deactivate: image img is shared by 1 container: keep (release them first, or use --lazy)" image-deactivate img
+		check 1 "image-activate: unknown image nosuch" image-activate nosuch
+		check 2 "image-deactivate: --lazy and --if-unused exclude each other (see '"'"'image-deactivate --help'"'"')" image-deactivate img --lazy --if-unused
+		check 1 "image-remove: image img is shared by 1 container: keep (release them first)" image-remove img
+		check 2 "rootfs-list: unexpected argument '"'"'b'"'"' (see '"'"'rootfs-list --help'"'"')" rootfs-list a b
+		check 1 "mount.shared-rootfs: invalid container id '"'"'../x'"'"': must not start with '"'"'.'"'"' or '"'"'-'"'"'" mount.shared-rootfs img "$PWD/c2" -o id=../x
+		[ "$(rootfs-list | wc -l)" = 2 ]
+		rootfs-release keep --deactivate
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
+
+@test "image-deactivate --lazy: shares keep working; the next share activates the image again" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		mkdir c1 c2
+		rootfs-share img c1 "$PWD/c1"
+		image-deactivate --lazy img 2>&1 | grep -q "image img deactivated; its 1 share keeps it until released"
+		[ "$(cat c1/etc/motd)" = "hello from img" ]
+		[ "$(grep -c " $SHARED_ROOTFS_RUNDIR/mnt/img " /proc/self/mountinfo)" = 0 ]
+		image-list | grep -qE "^img +file .* no +1$"
+		rootfs-share img c2 "$PWD/c2"
+		image-list | grep -qE "^img +file .* yes +2$"
+		rootfs-release c1
+		rootfs-release c2 --deactivate
+		[ "$(grep -c " $PWD/c" /proc/self/mountinfo)" = 0 ]
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
+
+@test "a share whose image mount vanished is not made on the bare directory" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		image-activate -q img
+		umount "$SHARED_ROOTFS_RUNDIR/mnt/img"    # the record says active; the mount is gone
+		mkdir c1
+		rootfs-share img c1 "$PWD/c1"
+		[ "$(cat c1/etc/motd)" = "hello from img" ]
+		mountinfo_of "$PWD/c1" | grep -q " ext4 /dev/loop"
+		rootfs-release c1 --deactivate
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
