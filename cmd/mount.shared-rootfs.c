@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	if (fake)
 		return MNT_EX_SUCCESS;
 
-	if (srfs_share_create(image, mo.id, target) < 0)
+	if (srfs_share_create(image, mo.id, target, NULL) < 0)
 		return MNT_EX_FAIL;
 	if (!no_utab && record_in_utab(image, target, mo.id) < 0) {
 		/* Without its utab entry umount would not find us: undo the share. */

@@ -35,9 +35,9 @@ static int print_row(const struct srfs_share *s, void *userdata)
 	char since[32];
 
 	if ((*rows)++ == 0)
-		printf("%-24s %-24s %-4s %-20s %s\n", "ID", "IMAGE", "MODE", "SINCE", "TARGET");
+		printf("%-24s %-24s %-8s %-20s %s\n", "ID", "IMAGE", "MODE", "SINCE", "TARGET");
 	format_time(s->since, since, sizeof(since));
-	printf("%-24s %-24s %-4s %-20s %s\n", s->id, s->image, s->mode, since, s->target);
+	printf("%-24s %-24s %-8s %-20s %s\n", s->id, s->image, s->mode, since, s->target);
 	return 0;
 }
 

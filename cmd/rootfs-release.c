@@ -6,8 +6,8 @@
 
 static void usage(void)
 {
-	printf("Usage: %s ID [--lazy] [--deactivate] [--ignore-missing]\n"
-	       "       %s --target TARGET [--lazy] [--deactivate] [--ignore-missing]\n"
+	printf("Usage: %s ID [--lazy] [--deactivate] [--ignore-missing] [--keep-upper]\n"
+	       "       %s --target TARGET [options]\n"
 	       "\n"
 	       "Unmount the share of container ID (or the share at TARGET) and forget it.\n"
 	       "\n"
@@ -15,11 +15,13 @@ static void usage(void)
 	       "      --target TARGET        the share mounted at TARGET\n"
 	       "      --lazy                 detach the share even while something uses it\n"
 	       "      --deactivate           also deactivate the image when this was its last share\n"
-	       "      --ignore-missing       an unknown share is not an error\n" SRFS_COMMON_HELP,
+	       "      --ignore-missing       an unknown share is not an error\n"
+	       "      --keep-upper           overlay: keep what the container wrote (the upper\n"
+	       "                             directory) for a later overlay share of it\n" SRFS_COMMON_HELP,
 	       srfs_log_prog(), srfs_log_prog());
 }
 
-enum { OPT_TARGET = 256, OPT_LAZY, OPT_DEACTIVATE, OPT_IGNORE_MISSING };
+enum { OPT_TARGET = 256, OPT_LAZY, OPT_DEACTIVATE, OPT_IGNORE_MISSING, OPT_KEEP_UPPER };
 
 int main(int argc, char **argv)
 {
@@ -28,6 +30,7 @@ int main(int argc, char **argv)
 		{ "lazy", no_argument, NULL, OPT_LAZY },
 		{ "deactivate", no_argument, NULL, OPT_DEACTIVATE },
 		{ "ignore-missing", no_argument, NULL, OPT_IGNORE_MISSING },
+		{ "keep-upper", no_argument, NULL, OPT_KEEP_UPPER },
 		SRFS_COMMON_OPTIONS,
 		{ 0 },
 	};
@@ -56,6 +59,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_IGNORE_MISSING:
 			o.ignore_missing = true;
+			break;
+		case OPT_KEEP_UPPER:
+			o.keep_upper = true;
 			break;
 		default:
 			return srfs_cli_bad_option(argv);

@@ -1,30 +1,41 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* rootfs-share - give a container a read-only share of an image. */
+#include <string.h>
+
 #include "cli.h"
 #include "log.h"
 #include "share.h"
 
 static void usage(void)
 {
-	printf("Usage: %s IMAGE ID TARGET\n"
+	printf("Usage: %s IMAGE ID TARGET [--mode ro|overlay [--upper-dir DIR]]\n"
 	       "\n"
-	       "Make the directory TARGET the read-only root file system of container ID: a\n"
-	       "read-only, nosuid, nodev, private bind of the one mount of image IMAGE\n"
-	       "(activated first if need be).  TARGET must be an existing directory reached\n"
+	       "Make the directory TARGET the root file system of container ID on image IMAGE\n"
+	       "(activated first if need be): by default a read-only, nosuid, nodev, private\n"
+	       "bind of the image's one mount.  TARGET must be an existing directory reached\n"
 	       "without symbolic links, and not a mount point.  Sharing the same ID at the\n"
 	       "same TARGET again changes nothing.\n"
 	       "\n"
-	       "Options:\n" SRFS_COMMON_HELP,
+	       "Options:\n"
+	       "      --mode MODE            ro (default): read-only; overlay: writable, an overlay\n"
+	       "                             whose lower layer is the image's shared mount\n"
+	       "      --upper-dir DIR        overlay: keep the container's writes in DIR/upper\n"
+	       "                             (default: under the runtime directory)\n" SRFS_COMMON_HELP,
 	       srfs_log_prog());
 }
+
+enum { OPT_MODE = 256, OPT_UPPER_DIR };
 
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "upper-dir", required_argument, NULL, OPT_UPPER_DIR },
 		SRFS_COMMON_OPTIONS,
 		{ 0 },
 	};
 	static const char *const kinds[] = { "image", "container" };
+	struct srfs_share_options o = { .mode = SRFS_MODE_RO };
 	const char *names[2];
 	int c;
 
@@ -32,12 +43,25 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, SRFS_COMMON_SHORT, options, NULL)) != -1) {
 		if (srfs_cli_common_option(c))
 			continue;
-		if (c == 'h') {
+		switch (c) {
+		case 'h':
 			usage();
 			return SRFS_EXIT_OK;
+		case OPT_MODE:
+			if (!streq(optarg, SRFS_MODE_RO) && !streq(optarg, SRFS_MODE_OVERLAY))
+				return srfs_cli_usage_error("--mode: unknown mode '%s' (ro or overlay)",
+							    optarg);
+			o.mode = optarg;
+			break;
+		case OPT_UPPER_DIR:
+			o.upper_dir = optarg;
+			break;
+		default:
+			return srfs_cli_bad_option(argv);
 		}
-		return srfs_cli_bad_option(argv);
 	}
+	if (o.upper_dir && !streq(o.mode, SRFS_MODE_OVERLAY))
+		return srfs_cli_usage_error("--upper-dir goes with --mode overlay");
 	if (argc - optind == 2)
 		return srfs_cli_usage_error("no target directory given");
 	if (argc - optind > 3)
@@ -49,6 +73,6 @@ int main(int argc, char **argv)
 		return srfs_cli_usage_error("empty target directory");
 	if (srfs_cli_require_admin() < 0)
 		return SRFS_EXIT_FAILURE;
-	return srfs_share_create(names[0], names[1], target) < 0 ? SRFS_EXIT_FAILURE
-								  : SRFS_EXIT_OK;
+	return srfs_share_create(names[0], names[1], target, &o) < 0 ? SRFS_EXIT_FAILURE
+								      : SRFS_EXIT_OK;
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -155,59 +154,28 @@ static void set_free(struct path_set *set)
 
 /* ---- whiteouts ------------------------------------------------------------- */
 
-static int remove_tree(int dir_fd, const char *name);
+struct opaque_job {
+	const char *dir;
+	const struct path_set *written;
+};
 
-/*
- * Removes every child of the directory FD (which it closes), except those
- * whose path DIR/CHILD is in KEEP (when KEEP is not NULL).
- */
-static int remove_children(int fd, const char *dir, const struct path_set *keep)
+/* Did this layer write DIR/NAME? */
+static bool written_by_layer(const char *name, void *userdata)
 {
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return negative_errno();
-	}
-	int r = 0;
-	struct dirent *de;
+	struct opaque_job *job = userdata;
 	char child[4096];
-	while (r == 0 && (de = readdir(d))) {
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		if (keep && (r = join(child, sizeof(child), dir, de->d_name)) == 0 &&
-		    set_contains(keep, child))
-			continue;
-		if (r == 0)
-			r = remove_tree(dirfd(d), de->d_name);
-	}
-	closedir(d);
-	return r;
-}
-
-/* rm -r of NAME in DIR_FD: never follows a symbolic link. */
-static int remove_tree(int dir_fd, const char *name)
-{
-	struct stat st;
-
-	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : negative_errno();
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT ? negative_errno() : 0;
-
-	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r = fd < 0 ? negative_errno() : remove_children(fd, NULL, NULL);
-	if (r == 0 && unlinkat(dir_fd, name, AT_REMOVEDIR) < 0)
-		r = negative_errno();
-	return r;
+	return join(child, sizeof(child), job->dir, name) == 0 &&
+	       set_contains(job->written, child);
 }
 
 /* Removes what DIR held before this layer (its children that the layer did not write). */
 static int apply_opaque(int root_fd, const char *dir, const struct path_set *written)
 {
+	struct opaque_job job = { dir, written };
 	int fd = open_dir_beneath(root_fd, dir);
 	if (fd == -ENOENT)
 		return 0;
-	return fd < 0 ? fd : remove_children(fd, dir, written);
+	return fd < 0 ? fd : srfs_remove_children(fd, written_by_layer, &job);
 }
 
 /* PATH (normalized) is a whiteout entry: apply it. */
@@ -235,7 +203,7 @@ static int apply_whiteout(int root_fd, const char *path, const struct path_set *
 		int fd = open_dir_beneath(root_fd, dir);
 		if (fd == -ENOENT)
 			return 0;
-		r = fd < 0 ? fd : remove_tree(fd, victim);
+		r = fd < 0 ? fd : srfs_remove_tree(fd, victim);
 		if (fd >= 0)
 			close(fd);
 	}

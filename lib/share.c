@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -37,6 +38,8 @@ static const struct srfs_record_key share_keys[] = {
 	{ "mode", true },
 	{ "dev", true },
 	{ "since", true },
+	{ "upper", false },
+	{ "upper_default", false },
 	{ 0 },
 };
 
@@ -162,6 +165,7 @@ int srfs_active_image_forget(const struct srfs_state *st, const char *name)
 void srfs_share_clear(struct srfs_share *s)
 {
 	free(s->target);
+	free(s->upper);
 	*s = (struct srfs_share){ 0 };
 }
 
@@ -188,6 +192,14 @@ int srfs_share_load(int run_fd, const char *id, struct srfs_share *s)
 	snprintf(s->id, sizeof(s->id), "%s", id);
 	snprintf(s->image, sizeof(s->image), "%s", image);
 	snprintf(s->mode, sizeof(s->mode), "%s", mode);
+	const char *upper = srfs_record_get(&rec, "upper");
+	const char *upper_default = srfs_record_get(&rec, "upper_default");
+	if (upper && (upper[0] != '/' || !(s->upper = strdup(upper)))) {
+		log_error("runtime record of share %s is corrupt: a value is malformed", id);
+		srfs_share_clear(s);
+		return -EBADMSG;
+	}
+	s->upper_default = upper_default && streq(upper_default, "1");
 	return 0;
 }
 
@@ -203,6 +215,10 @@ static int share_save(const struct srfs_state *st, const struct srfs_share *s)
 		r = set_devno(&rec, "dev", s->dev);
 	if (r == 0)
 		r = srfs_record_set_u64(&rec, "since", s->since);
+	if (r == 0 && s->upper)
+		r = srfs_record_set(&rec, "upper", s->upper);
+	if (r == 0 && s->upper)
+		r = srfs_record_set(&rec, "upper_default", s->upper_default ? "1" : "0");
 	if (r < 0)
 		return log_errno(r, "cannot record share %s", s->id);
 	return save_runtime(st, SRFS_SHARES_DIR, s->id, "share", &rec);
@@ -416,6 +432,8 @@ static void target_release(const struct srfs_state *st, const char *target, cons
 
 /* ---- the bind ---------------------------------------------------------------------- */
 
+#define OVERLAYFS_MAGIC 0x794c7630
+
 /* Is the directory FD the root of a mount of the file system DEV?  1, 0 or -errno. */
 static int is_share_mount(int fd, dev_t dev)
 {
@@ -426,6 +444,41 @@ static int is_share_mount(int fd, dev_t dev)
 	if (fstat(fd, &s) < 0)
 		return negative_errno();
 	return s.st_dev == dev;
+}
+
+/* Is the directory FD the root of the mount share S made?  1, 0 or -errno. */
+static int is_mount_of(int fd, const struct srfs_share *s)
+{
+	struct statfs fs;
+	if (!streq(s->mode, SRFS_MODE_OVERLAY))
+		return is_share_mount(fd, s->dev);
+	int r = srfs_is_mount_root(fd);
+	if (r <= 0)
+		return r;
+	if (fstatfs(fd, &fs) < 0)
+		return negative_errno();
+	return fs.f_type == OVERLAYFS_MAGIC;
+}
+
+/*
+ * Attaches the detached mount MNT (which it closes) at TARGET_FD.  Attached
+ * under a shared mount, the kernel makes the new mount shared too (and
+ * copies it to that mount's peers): it is made private again, so that
+ * nothing mounted on those copies comes back into this one.
+ */
+static int attach(int mnt, int target_fd, const char *target)
+{
+	_cleanup_close_ int fd = mnt;
+	struct mount_attr priv = { .propagation = MS_PRIVATE };
+
+	if (move_mount(fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return log_errno(negative_errno(), "cannot mount the share at %s", target);
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &priv, sizeof(priv)) < 0) {
+		int r = log_errno(negative_errno(), "cannot make the share at %s private", target);
+		umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
+		return r;
+	}
+	return 0;
 }
 
 /*
@@ -446,22 +499,7 @@ static int bind_read_only(const char *source, int target_fd, const char *target)
 		if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
 			return log_errno(negative_errno(), "cannot make the share at %s read-only",
 					 target);
-		if (move_mount(tree, "", target_fd, "",
-			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-			return log_errno(negative_errno(), "cannot mount the share at %s", target);
-		/*
-		 * Attached under a shared mount, the kernel makes the new mount shared
-		 * too (and copies it to that mount's peers): make it private again, so
-		 * that nothing mounted on those copies comes back into this one.
-		 */
-		struct mount_attr priv = { .propagation = MS_PRIVATE };
-		if (mount_setattr(tree, "", AT_EMPTY_PATH, &priv, sizeof(priv)) < 0) {
-			int r = log_errno(negative_errno(), "cannot make the share at %s private",
-					  target);
-			umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
-			return r;
-		}
-		return 0;
+		return attach(TAKE_FD(tree), target_fd, target);
 	}
 	if (errno != ENOSYS)
 		return log_errno(negative_errno(), "cannot copy the image mount %s", source);
@@ -517,15 +555,137 @@ static int hold_active_image(const struct srfs_state *st, const char *image,
 	return r;
 }
 
-int srfs_share_create(const char *image, const char *id, const char *target_arg)
+/* ---- overlay mode ------------------------------------------------------------------- */
+
+/* The upper directory of an overlay share: DIR/upper and DIR/work. */
+static int upper_path(const struct srfs_state *st, const char *id, const char *upper_dir,
+		      char **path, bool *is_default)
+{
+	char q[SRFS_QUOTE_MAX];
+
+	*is_default = !upper_dir;
+	if (upper_dir) {
+		_cleanup_free_ char *real = realpath(upper_dir, NULL);
+		struct stat s;
+		if (!real || stat(real, &s) < 0)
+			return log_errno(negative_errno(), "cannot use upper directory %s",
+					 srfs_quote(q, sizeof(q), upper_dir));
+		if (!S_ISDIR(s.st_mode)) {
+			log_error("upper directory %s is not a directory",
+				  srfs_quote(q, sizeof(q), upper_dir));
+			return -ENOTDIR;
+		}
+		*path = TAKE_PTR(real);
+		return 0;
+	}
+	_cleanup_close_ int dir = -1;
+	int r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_UPPER_DIR, true, &dir);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *base = srfs_path_join(st->run_path, SRFS_UPPER_DIR);
+	*path = base ? srfs_path_join(base, id) : NULL;
+	return *path ? 0 : log_errno(-ENOMEM, "cannot make the upper directory of %s", id);
+}
+
+/*
+ * Makes DIR/upper (with the owner, mode and times of the image's root, which
+ * the overlay's root shows) and DIR/work, keeping an upper/ that is there.
+ */
+static int upper_prepare(const char *dir, const char *image_root)
+{
+	_cleanup_close_ int fd = -1, up = -1;
+	struct stat root;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return log_errno(negative_errno(), "cannot create %s", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return log_errno(negative_errno(), "cannot open %s", dir);
+	if (stat(image_root, &root) < 0)
+		return log_errno(negative_errno(), "cannot stat %s", image_root);
+	if (mkdirat(fd, "upper", 0755) == 0) {
+		up = openat(fd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct timespec times[2] = { root.st_atim, root.st_mtim };
+		if (up < 0 || fchown(up, root.st_uid, root.st_gid) < 0 ||
+		    fchmod(up, root.st_mode & 07777) < 0 || futimens(up, times) < 0)
+			return log_errno(negative_errno(), "cannot prepare %s/upper", dir);
+	} else if (errno != EEXIST) {
+		return log_errno(negative_errno(), "cannot create %s/upper", dir);
+	}
+	/* work/ must be empty: a fresh one each time. */
+	int r = srfs_remove_tree(fd, "work");
+	if (r == 0 && mkdirat(fd, "work", 0700) < 0)
+		r = negative_errno();
+	if (r < 0)
+		return log_errno(r, "cannot create %s/work", dir);
+	return 0;
+}
+
+/* Removes DIR/upper and DIR/work (all of DIR when it is the default one); KEEP: only work/. */
+static int upper_remove(const char *dir, bool is_default, bool keep)
+{
+	_cleanup_free_ char *parent = strdup(dir);
+	char *slash = parent ? strrchr(parent, '/') : NULL;
+	int r;
+
+	if (!slash)
+		return log_errno(-ENOMEM, "cannot remove %s", dir);
+	*slash = '\0';
+	_cleanup_close_ int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : log_errno(negative_errno(), "cannot open %s", dir);
+	r = srfs_remove_tree(fd, "work");
+	if (r == 0 && !keep)
+		r = is_default && pfd >= 0 ? srfs_remove_tree(pfd, slash + 1)
+					   : srfs_remove_tree(fd, "upper");
+	if (r < 0)
+		return log_errno(r, "cannot remove the upper directory %s", dir);
+	return 0;
+}
+
+/* Mounts an overlay of LOWER (the image's mount) at TARGET_FD: nosuid, nodev, private. */
+static int overlay_mount(const char *lower, const char *dir, int target_fd, const char *target)
+{
+	_cleanup_free_ char *upper = srfs_path_join(dir, "upper");
+	_cleanup_free_ char *work = srfs_path_join(dir, "work");
+	_cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	_cleanup_close_ int mnt = -1;
+
+	if (!upper || !work)
+		return log_errno(-ENOMEM, "cannot mount an overlay at %s", target);
+	if (strpbrk(lower, ",:") || strpbrk(upper, ",:")) {
+		log_error("cannot mount an overlay at %s: its directories contain ',' or ':'", target);
+		return -EINVAL;
+	}
+	if (fs < 0)
+		return log_errno(negative_errno(), "cannot mount an overlay at %s", target);
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return log_errno(negative_errno(), "cannot mount an overlay at %s (upper %s)",
+				 target, upper);
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (mnt < 0)
+		return log_errno(negative_errno(), "cannot mount an overlay at %s", target);
+	return attach(mnt, target_fd, target);
+}
+
+/* ---- rootfs-share ------------------------------------------------------------------ */
+
+int srfs_share_create(const char *image, const char *id, const char *target_arg,
+		      const struct srfs_share_options *o)
 {
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
 	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
 	_cleanup_lock_ struct srfs_lock share_lock = SRFS_LOCK_INIT;
 	_cleanup_(srfs_active_image_clear) struct srfs_active_image active = { 0 };
 	_cleanup_(srfs_share_clear) struct srfs_share old = { 0 };
-	_cleanup_free_ char *target = NULL;
+	_cleanup_free_ char *target = NULL, *upper = NULL;
 	_cleanup_close_ int target_fd = -1;
+	const char *mode = o && o->mode ? o->mode : SRFS_MODE_RO;
+	bool overlay = streq(mode, SRFS_MODE_OVERLAY), upper_default = false;
 	char owner[SRFS_NAME_MAX + 1];
 	int r;
 
@@ -547,16 +707,23 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg)
 		log_error("container %s already shares image %s at %s", id, old.image, old.target);
 		return -EEXIST;
 	}
+	if (r == 0 && !streq(old.mode, mode)) {
+		log_error("container %s already shares image %s at %s in mode %s", id, old.image,
+			  old.target, old.mode);
+		return -EEXIST;
+	}
 	if (r < 0 && r != -ENOENT)
 		return r;
 	bool again = r == 0;
 
-	r = is_share_mount(target_fd, active.dev);
-	if (r < 0)
-		return log_errno(r, "cannot inspect target %s", target);
-	if (again && r == 1) {
-		log_verbose("container %s already shares image %s at %s", id, image, target);
-		return 0;
+	if (again) {
+		r = is_mount_of(target_fd, &old);
+		if (r < 0)
+			return log_errno(r, "cannot inspect target %s", target);
+		if (r == 1) {
+			log_verbose("container %s already shares image %s at %s", id, image, target);
+			return 0;
+		}
 	}
 	if (srfs_is_mount_root(target_fd) == 1) {
 		if (target_owner(st.run_fd, target, owner, sizeof(owner)) == 1 && !streq(owner, id))
@@ -566,6 +733,14 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg)
 			log_error("target %s is already a mount point", target);
 		return -EBUSY;
 	}
+	if (overlay) {
+		r = again && old.upper ? ((upper = strdup(old.upper)) ? 0 : -ENOMEM)
+				       : upper_path(&st, id, o->upper_dir, &upper, &upper_default);
+		if (again && old.upper)
+			upper_default = old.upper_default;
+		if (r < 0)
+			return r;
+	}
 	r = target_claim(&st, target, id, owner, sizeof(owner));
 	if (r == -EEXIST && owner[0])
 		log_error("target %s is already the target of container %s", target, owner);
@@ -574,22 +749,31 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg)
 
 	/* The record first: a crash after it leaves a record that release can clear. */
 	struct srfs_share s = { .target = target, .dev = active.dev,
-				.since = (uint64_t)time(NULL) };
+				.since = (uint64_t)time(NULL), .upper = upper,
+				.upper_default = upper_default };
 	snprintf(s.id, sizeof(s.id), "%s", id);
 	snprintf(s.image, sizeof(s.image), "%s", image);
-	snprintf(s.mode, sizeof(s.mode), "ro");
+	snprintf(s.mode, sizeof(s.mode), "%s", mode);
 	r = share_save(&st, &s);
 	if (r < 0)
 		goto fail;
 	srfs_crash_point("rootfs-share:record");
-	r = bind_read_only(active.mount, target_fd, target);
+	if (overlay) {
+		r = upper_prepare(upper, active.mount);
+		if (r == 0)
+			r = overlay_mount(active.mount, upper, target_fd, target);
+	} else {
+		r = bind_read_only(active.mount, target_fd, target);
+	}
 	if (r < 0)
 		goto fail;
 	srfs_crash_point("rootfs-share:mount");
-	log_verbose("container %s shares image %s at %s", id, image, target);
+	log_verbose("container %s shares image %s at %s (%s)", id, image, target, mode);
 	return 0;
 fail:
 	if (!again) {
+		if (overlay)
+			upper_remove(upper, upper_default, !upper_default);
 		remove_runtime(&st, SRFS_SHARES_DIR, id, "share");
 		target_release(&st, target, id);
 	}
@@ -660,7 +844,7 @@ int srfs_share_release(const char *id_arg, const char *target_arg,
 
 	/* Unmount only what is the share's own mount: the image's file system at TARGET. */
 	_cleanup_close_ int fd = open(s.target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	r = fd < 0 ? 0 : is_share_mount(fd, s.dev);
+	r = fd < 0 ? 0 : is_mount_of(fd, &s);
 	closep(&fd);
 	if (r == 1) {
 		if (umount2(s.target, UMOUNT_NOFOLLOW | (o->lazy ? MNT_DETACH : 0)) < 0) {
@@ -677,6 +861,8 @@ int srfs_share_release(const char *id_arg, const char *target_arg,
 	} else {
 		log_verbose("share %s was no longer mounted at %s", id, s.target);
 	}
+	if (s.upper && (r = upper_remove(s.upper, s.upper_default, o->keep_upper)) < 0)
+		return r;
 	target_release(&st, s.target, id);
 	r = remove_runtime(&st, SRFS_SHARES_DIR, id, "share");
 	if (r < 0)

@@ -26,6 +26,7 @@
 
 #define SRFS_RUN_MNT_DIR "mnt"
 #define SRFS_TARGETS_DIR "targets"
+#define SRFS_UPPER_DIR "upper" /* overlay shares: <rundir>/upper/ID/{upper,work} */
 
 /* An active image, from its runtime record. */
 struct srfs_active_image {
@@ -44,13 +45,19 @@ int srfs_active_image_load(int run_fd, const char *name, struct srfs_active_imag
 int srfs_active_image_save(const struct srfs_state *st, const struct srfs_active_image *a);
 int srfs_active_image_forget(const struct srfs_state *st, const char *name);
 
+/* How a container sees its image. */
+#define SRFS_MODE_RO "ro"            /* a read-only bind of the image's mount */
+#define SRFS_MODE_OVERLAY "overlay"  /* writable: an overlay on the image's mount */
+
 struct srfs_share {
 	char id[SRFS_NAME_MAX + 1];
 	char image[SRFS_NAME_MAX + 1];
 	char *target;
-	char mode[16]; /* "ro" */
+	char mode[16];
 	dev_t dev;     /* the image mount's st_dev when the share was made */
 	uint64_t since;
+	char *upper;   /* overlay: the directory holding upper/ and work/ */
+	bool upper_default; /* ... made under the runtime directory (removed with the share) */
 };
 
 void srfs_share_clear(struct srfs_share *s);
@@ -68,13 +75,20 @@ int srfs_share_for_each(const struct srfs_state *st, const char *image,
 int srfs_share_names(const struct srfs_state *st, const char *image, unsigned *count,
 		     char *names, size_t size);
 
-/* rootfs-share: makes TARGET a read-only share of IMAGE for container ID. */
-int srfs_share_create(const char *image, const char *id, const char *target);
+struct srfs_share_options {
+	const char *mode;      /* SRFS_MODE_RO (default) or SRFS_MODE_OVERLAY */
+	const char *upper_dir; /* overlay: where upper/ and work/ go (default: runtime dir) */
+};
+
+/* rootfs-share: makes TARGET the root of container ID on IMAGE. */
+int srfs_share_create(const char *image, const char *id, const char *target,
+		      const struct srfs_share_options *o);
 
 struct srfs_release_options {
 	bool lazy;           /* detach a busy target */
 	bool deactivate;     /* deactivate the image when its last share goes */
 	bool ignore_missing; /* an unknown share is not an error */
+	bool keep_upper;     /* overlay: keep the upper directory (what the container wrote) */
 };
 
 /* rootfs-release: by ID, or (ID NULL) by TARGET. */

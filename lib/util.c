@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -154,4 +155,40 @@ char *srfs_path_join(const char *a, const char *b)
 	if (asprintf(&p, "%.*s/%s", (int)la, a, b) < 0)
 		return NULL;
 	return p;
+}
+
+int srfs_remove_children(int fd, bool (*keep)(const char *name, void *userdata),
+			 void *userdata)
+{
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return negative_errno();
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (!keep || !keep(de->d_name, userdata))
+			r = srfs_remove_tree(dirfd(d), de->d_name);
+	}
+	closedir(d);
+	return r;
+}
+
+int srfs_remove_tree(int dir_fd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT ? negative_errno() : 0;
+
+	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = fd < 0 ? negative_errno() : srfs_remove_children(fd, NULL, NULL);
+	if (r == 0 && unlinkat(dir_fd, name, AT_REMOVEDIR) < 0)
+		r = negative_errno();
+	return r;
 }

@@ -27,3 +27,13 @@ int srfs_read_file_at(int dirfd, const char *name, size_t max, char **out, size_
 
 /* Joins two path parts with one slash; returns NULL when out of memory. */
 char *srfs_path_join(const char *a, const char *b);
+
+/* rm -r of NAME in DIR_FD, never following a symbolic link; a missing NAME is fine. */
+int srfs_remove_tree(int dir_fd, const char *name);
+
+/*
+ * Removes every child of the directory FD (which it closes), except those
+ * for which KEEP (when not NULL) says true.
+ */
+int srfs_remove_children(int fd, bool (*keep)(const char *name, void *userdata),
+			 void *userdata);

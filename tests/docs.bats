@@ -108,6 +108,10 @@ idle"
 idle"
 	run complete_words rootfs-share base ""   # a new container id
 	assert_output ""
+	run complete_words rootfs-share --mode o
+	assert_output "overlay"
+	run complete_words rootfs-share --mode overlay base ""
+	assert_output ""
 	run complete_words rootfs-list --j
 	assert_output "--json"
 }

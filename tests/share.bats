@@ -264,3 +264,56 @@ rootfs-release: no share at $BATS_TEST_TMPDIR/c2"
 	' _ "$BATS_TEST_DIRNAME/.."
 	assert_success
 }
+
+@test "--mode overlay: writes stay in the container, the image's files come from its one mount" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		mkdir o1 o2 ro1 keep
+		before=$(cd "$(image-activate img)" && find . -type f -exec sha256sum {} + | sort)
+		rootfs-share --mode overlay img o1 "$PWD/o1"
+		rootfs-share --mode overlay img o2 "$PWD/o2" --upper-dir "$PWD/keep"
+		rootfs-share img ro1 "$PWD/ro1"
+		echo mine >o1/etc/motd
+		echo new >o1/etc/added
+		[ "$(cat o1/etc/motd)" = mine ]
+		[ "$(cat o2/etc/motd)" = "hello from img" ]
+		[ "$(cat ro1/etc/motd)" = "hello from img" ]
+		[ ! -e o2/etc/added ]
+		# The lower layer is the shared mount: the unchanged file is the image inode.
+		ino=$(stat -c %i "$SHARED_ROOTFS_RUNDIR/mnt/img/etc/motd")
+		[ "$(stat -c %i o2/etc/motd)" = "$ino" ] && [ "$(stat -c %i ro1/etc/motd)" = "$ino" ]
+		mountinfo_of "$PWD/o2" | grep -q " - overlay .*lowerdir=$SHARED_ROOTFS_RUNDIR/mnt/img,upperdir=$PWD/keep/upper,"
+		mountinfo_of "$PWD/o1" | grep -q " rw,nosuid,nodev,"
+		! mountinfo_of "$PWD/o1" | grep -qE "shared:|master:"
+		rootfs-list | grep -qE "^o1 +img +overlay "
+		# The image is unchanged.
+		after=$(cd "$SHARED_ROOTFS_RUNDIR/mnt/img" && find . -type f -exec sha256sum {} + | sort)
+		[ "$before" = "$after" ]
+		# Release removes the upper directory, unless --keep-upper.
+		[ -d "$SHARED_ROOTFS_RUNDIR/upper/o1/upper/etc" ]
+		rootfs-release o1
+		[ ! -e "$SHARED_ROOTFS_RUNDIR/upper/o1" ]
+		echo kept >o2/etc/kept
+		rootfs-release o2 --keep-upper
+		[ "$(cat keep/upper/etc/kept)" = kept ] && [ ! -e keep/work ]
+		# A later share with the same upper directory sees it again.
+		rootfs-share --mode overlay img o2 "$PWD/o2" --upper-dir "$PWD/keep"
+		[ "$(cat o2/etc/kept)" = kept ]
+		rootfs-release o2
+		[ -z "$(ls keep)" ]
+		rootfs-release ro1 --deactivate
+		[ "$(grep -cE " $PWD/(o[0-9]|ro1) " /proc/self/mountinfo)" = 0 ]
+		# Mode conflicts and misuse are refused.
+		rootfs-share img c1 "$PWD/o1"
+		! rootfs-share --mode overlay img c1 "$PWD/o1" 2>err
+		grep -qx "rootfs-share: container c1 already shares image img at $PWD/o1 in mode ro" err
+		rootfs-release c1 --deactivate
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+	run rootfs-share img c1 /tmp --upper-dir /tmp
+	assert_one_line_error "rootfs-share: --upper-dir goes with --mode overlay (see 'rootfs-share --help')"
+	run rootfs-share img c1 /tmp --mode rw
+	assert_one_line_error "rootfs-share: --mode: unknown mode 'rw' (ro or overlay)"
+}
