@@ -18,6 +18,8 @@ mandir ?= $(datarootdir)/man
 bashcompdir ?= $(datarootdir)/bash-completion/completions
 # Where mount(8) and umount(8) look for mount.TYPE and umount.TYPE.
 helperdir ?= /sbin
+libexecdir ?= $(exec_prefix)/libexec
+pkglibexecdir := $(libexecdir)/shared-rootfs
 
 B ?= build
 CC ?= cc
@@ -34,7 +36,7 @@ endif
 # tool links is listed per tool below.
 ALL_PKGS := mount blkid devmapper libselinux json-c libarchive
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
-SRFS_CPPFLAGS := -D_GNU_SOURCE -DSRFS_VERSION='"$(VERSION)"' -DSRFS_SBINDIR='"$(sbindir)"' -Ilib $(PKG_CFLAGS)
+SRFS_CPPFLAGS := -D_GNU_SOURCE -DSRFS_VERSION='"$(VERSION)"' -DSRFS_SBINDIR='"$(sbindir)"' -DSRFS_LIBEXECDIR='"$(pkglibexecdir)"' -Ilib $(PKG_CFLAGS)
 SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 
 # ---- the tools ---------------------------------------------------------------
@@ -57,11 +59,15 @@ rootfs-list_PKGS := json-c
 MOUNT_HELPERS := mount.shared-rootfs umount.shared-rootfs
 mount.shared-rootfs_PKGS := mount
 umount.shared-rootfs_PKGS := mount
+# Programs the tools run, installed into pkglibexecdir.
+LIBEXEC := rootfs-snapshot
+rootfs-snapshot_PKGS := devmapper blkid
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 TOOL_BINS := $(TOOLS:%=$(B)/%)
 MOUNT_HELPER_BINS := $(MOUNT_HELPERS:%=$(B)/%)
+LIBEXEC_BINS := $(LIBEXEC:%=$(B)/%)
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
@@ -72,7 +78,7 @@ MAN_SRCS := $(sort $(wildcard man/*.scd))
 MAN_PAGES := $(MAN_SRCS:man/%.scd=$(B)/man/%) $(B)/man/umount.shared-rootfs.8
 
 .PHONY: all man
-all: $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(HELPER_BINS) man
+all: $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(LIBEXEC_BINS) $(HELPER_BINS) man
 man: $(MAN_PAGES)
 
 # umount.shared-rootfs is described with mount.shared-rootfs.
@@ -92,7 +98,7 @@ $(B)/libsrfs.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(TOOL_BINS) $(MOUNT_HELPER_BINS): $(B)/%: $(B)/cmd/%.o $(B)/libsrfs.a
+$(TOOL_BINS) $(MOUNT_HELPER_BINS) $(LIBEXEC_BINS): $(B)/%: $(B)/cmd/%.o $(B)/libsrfs.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
 		$(if $($*_PKGS),$(shell $(PKG_CONFIG) --libs $($*_PKGS)))
 
@@ -155,17 +161,20 @@ demo: deps all
 # ---- install -------------------------------------------------------------------
 .PHONY: install uninstall clean
 install: all
-	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(helperdir) $(DESTDIR)$(mandir)/man7 \
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(helperdir) $(DESTDIR)$(pkglibexecdir) \
+		$(DESTDIR)$(mandir)/man7 \
 		$(DESTDIR)$(mandir)/man8 $(DESTDIR)$(bashcompdir)
 	install -m 0755 $(TOOL_BINS) $(DESTDIR)$(sbindir)/
 	install -m 0755 $(MOUNT_HELPER_BINS) $(DESTDIR)$(helperdir)/
+	install -m 0755 $(LIBEXEC_BINS) $(DESTDIR)$(pkglibexecdir)/
 	install -m 0644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(mandir)/man7/
 	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(mandir)/man8/
 	install -m 0644 $(TOOLS:%=completions/%) $(DESTDIR)$(bashcompdir)/
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(sbindir)/%) $(TOOLS:%=$(DESTDIR)$(bashcompdir)/%)
-	rm -f $(MOUNT_HELPERS:%=$(DESTDIR)$(helperdir)/%)
+	rm -f $(MOUNT_HELPERS:%=$(DESTDIR)$(helperdir)/%) $(LIBEXEC:%=$(DESTDIR)$(pkglibexecdir)/%)
+	-rmdir $(DESTDIR)$(pkglibexecdir) 2>/dev/null
 	rm -f $(patsubst $(B)/man/%,$(DESTDIR)$(mandir)/man7/%,$(filter %.7,$(MAN_PAGES)))
 	rm -f $(patsubst $(B)/man/%,$(DESTDIR)$(mandir)/man8/%,$(filter %.8,$(MAN_PAGES)))
 

@@ -8,7 +8,7 @@
 
 static void usage(void)
 {
-	printf("Usage: %s IMAGE ID TARGET [--mode ro|overlay [--upper-dir DIR]]\n"
+	printf("Usage: %s IMAGE ID TARGET [--mode ro|overlay|snapshot] [--upper-dir DIR]\n"
 	       "\n"
 	       "Make the directory TARGET the root file system of container ID on image IMAGE\n"
 	       "(activated first if need be): by default a read-only, nosuid, nodev, private\n"
@@ -18,7 +18,8 @@ static void usage(void)
 	       "\n"
 	       "Options:\n"
 	       "      --mode MODE            ro (default): read-only; overlay: writable, an overlay\n"
-	       "                             whose lower layer is the image's shared mount\n"
+	       "                             whose lower layer is the image's shared mount;\n"
+	       "                             snapshot: writable, a thin snapshot device of its own\n"
 	       "      --upper-dir DIR        overlay: keep the container's writes in DIR/upper\n"
 	       "                             (default: under the runtime directory)\n" SRFS_COMMON_HELP,
 	       srfs_log_prog());
@@ -48,8 +49,10 @@ int main(int argc, char **argv)
 			usage();
 			return SRFS_EXIT_OK;
 		case OPT_MODE:
-			if (!streq(optarg, SRFS_MODE_RO) && !streq(optarg, SRFS_MODE_OVERLAY))
-				return srfs_cli_usage_error("--mode: unknown mode '%s' (ro or overlay)",
+			if (!streq(optarg, SRFS_MODE_RO) && !streq(optarg, SRFS_MODE_OVERLAY) &&
+			    !streq(optarg, SRFS_MODE_SNAPSHOT))
+				return srfs_cli_usage_error("--mode: unknown mode '%s' (ro, overlay or "
+							    "snapshot)",
 							    optarg);
 			o.mode = optarg;
 			break;

@@ -205,33 +205,6 @@ static int clear_incomplete(struct build *b, const struct srfs_image *old)
 	return r;
 }
 
-/* Refuses a pool that cannot take a new image. */
-static int check_pool_usable(const struct srfs_pool *pool)
-{
-	struct srfs_thin_pool_status s;
-	int r = srfs_thinid_pool_status(pool, &s);
-	if (r < 0)
-		return r;
-	if (s.failed) {
-		log_error("pool %s has failed (see the kernel log)", pool->name);
-		return -EIO;
-	}
-	if (s.needs_check) {
-		log_error("pool %s needs a check (thin_check) before new images", pool->name);
-		return -EUCLEAN;
-	}
-	if (streq(s.mode, "out_of_data_space") || s.data_used >= s.data_total) {
-		log_error("pool %s is full: no data space left for image data", pool->name);
-		return -ENOSPC;
-	}
-	if (!streq(s.mode, "rw")) {
-		log_error("pool %s is read-only (mode %s): its metadata space may be exhausted",
-			  pool->name, s.mode);
-		return -EROFS;
-	}
-	return 0;
-}
-
 static int open_input(struct build *b)
 {
 	char q[SRFS_QUOTE_MAX];
@@ -372,7 +345,7 @@ static int create_in_pool(const char *name, const struct srfs_image_create_optio
 		snprintf(img->fs, sizeof(img->fs), "%s", o->fs);
 		img->size = (o->size + 4095) / 4096 * 4096;
 	}
-	r = check_pool_usable(&b.pool);
+	r = srfs_thinid_pool_usable(&b.pool);
 	if (r < 0)
 		goto out;
 

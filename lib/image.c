@@ -25,6 +25,7 @@ static const struct srfs_record_key image_keys[] = {
 	{ "fs", true },
 	{ "sealed", true },
 	{ "created", true },
+	{ "released", false },
 	{ 0 },
 };
 
@@ -47,6 +48,12 @@ const char *srfs_image_kind_name(enum srfs_image_kind kind)
 
 int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img)
 {
+	return srfs_image_load_record(catalog_fd, name, false, img);
+}
+
+int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
+			   struct srfs_image *img)
+{
 	_cleanup_record_ struct srfs_record rec = { 0 };
 	_cleanup_close_ int dir = -1;
 	char err[256];
@@ -54,7 +61,8 @@ int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img)
 	int r;
 
 	srfs_image_clear(img);
-	dir = openat(catalog_fd, SRFS_IMAGES_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dir = openat(catalog_fd, snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR,
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir < 0)
 		return errno == ENOENT ? -ENOENT
 				       : log_errno(negative_errno(), "cannot open the image catalog");
@@ -103,6 +111,9 @@ int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img)
 	if (srfs_record_get_u64(&rec, "size", &img->size) < 0 ||
 	    srfs_record_get_u64(&rec, "created", &img->created) < 0)
 		goto corrupt;
+	v = srfs_record_get(&rec, "released");
+	img->released = v && streq(v, "1");
+	img->snapshot = snapshot;
 	return 0;
 corrupt:
 	log_error("catalog record of image %s is corrupt: a value is malformed", name);
@@ -116,7 +127,8 @@ int srfs_image_save(const struct srfs_state *st, const struct srfs_image *img)
 	_cleanup_close_ int dir = -1;
 	int r;
 
-	r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_IMAGES_DIR, true, &dir);
+	r = srfs_state_subdir(st->catalog_fd, st->catalog_path,
+			      img->snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR, true, &dir);
 	if (r < 0)
 		return r;
 	r = srfs_record_set(&rec, "version", "1");
@@ -139,6 +151,8 @@ int srfs_image_save(const struct srfs_state *st, const struct srfs_image *img)
 		r = srfs_record_set(&rec, "sealed", img->sealed ? "1" : "0");
 	if (r == 0)
 		r = srfs_record_set_u64(&rec, "created", img->created);
+	if (r == 0 && img->released)
+		r = srfs_record_set(&rec, "released", "1");
 	if (r == 0)
 		r = srfs_record_save(dir, img->name, &rec, SRFS_RECORD_DURABLE);
 	if (r < 0)
@@ -146,10 +160,11 @@ int srfs_image_save(const struct srfs_state *st, const struct srfs_image *img)
 	return 0;
 }
 
-int srfs_image_forget(const struct srfs_state *st, const char *name)
+int srfs_image_forget(const struct srfs_state *st, const char *name, bool snapshot)
 {
 	_cleanup_close_ int dir = -1;
-	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_IMAGES_DIR, false, &dir);
+	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path,
+				  snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR, false, &dir);
 	if (r == -ENOENT)
 		return 0;
 	if (r == 0)
@@ -162,6 +177,11 @@ int srfs_image_forget(const struct srfs_state *st, const char *name)
 int srfs_image_dm_name(const char *name, bool build, char *buf, size_t size)
 {
 	return srfs_dm_name(buf, size, build ? "srfs-build:" : "srfs-img:", name, NULL);
+}
+
+int srfs_snapshot_dm_name(const char *id, char *buf, size_t size)
+{
+	return srfs_dm_name(buf, size, "srfs-snap:", id, NULL);
 }
 
 /* ---- what the runtime directory says about an image ------------------------------ */
@@ -257,7 +277,7 @@ int srfs_image_remove(const char *name, bool force)
 		return -EBUSY;
 	}
 	if (img.kind != SRFS_IMAGE_POOL) {
-		r = srfs_image_forget(&st, name);
+		r = srfs_image_forget(&st, name, false);
 		if (r == 0)
 			log_info("image %s removed (%s %s is left as it is)", name, kind_names[img.kind],
 				 img.source);
@@ -288,7 +308,7 @@ int srfs_image_remove(const char *name, bool force)
 		return -ENXIO;
 	}
 	if (unreachable) {
-		r = srfs_image_forget(&st, name);
+		r = srfs_image_forget(&st, name, false);
 		if (r == 0)
 			log_info("image %s forgotten (--force): pool %s %s, so its thin device %" PRIu64
 				 " was not deleted",

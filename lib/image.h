@@ -42,24 +42,37 @@ struct srfs_image {
 	char fs[32];                    /* ext4, xfs, erofs, squashfs, ... */
 	bool sealed;
 	uint64_t created; /* seconds since the epoch */
+	/*
+	 * A container's thin snapshot (rootfs-share --mode snapshot), recorded
+	 * in <catalog>/snapshots/ID with the image as its PARENT.  RELEASED: its
+	 * device was left to deferred removal; the thin id goes once it is gone.
+	 */
+	bool snapshot;
+	bool released;
 };
 
 #define SRFS_IMAGES_DIR "images"     /* <catalog>/images/NAME: the image records */
 #define SRFS_RUN_IMAGES_DIR "images" /* <rundir>/images/NAME: an active image */
 #define SRFS_SHARES_DIR "shares"     /* <rundir>/shares/ID: one record per share */
+#define SRFS_SNAPSHOTS_DIR "snapshots" /* <catalog>/snapshots/ID: container snapshots */
 
 void srfs_image_clear(struct srfs_image *img);
 const char *srfs_image_kind_name(enum srfs_image_kind kind);
 
 /* Loads the catalog record; -ENOENT (not logged) when the image is unknown. */
 int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img);
+/* The same for a container snapshot (SNAPSHOT) or an image. */
+int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
+			   struct srfs_image *img);
 /* Writes the catalog record durably. */
 int srfs_image_save(const struct srfs_state *st, const struct srfs_image *img);
 /* Removes the catalog record (durably); a missing one is not an error. */
-int srfs_image_forget(const struct srfs_state *st, const char *name);
+int srfs_image_forget(const struct srfs_state *st, const char *name, bool snapshot);
 
 /* The dm name of the image's read-only device, or (BUILD) its writable one. */
 int srfs_image_dm_name(const char *name, bool build, char *buf, size_t size);
+/* The dm name of container ID's snapshot device: "srfs-snap:ID". */
+int srfs_snapshot_dm_name(const char *id, char *buf, size_t size);
 
 /* Removes the writable device of an image being built, if there is one (-EBUSY: held). */
 int srfs_image_build_device_remove(const char *build_dm);

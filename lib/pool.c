@@ -21,6 +21,7 @@
 
 #define POOLS_DIR "pools"
 #define IMAGES_DIR "images"
+#define SNAPSHOTS_DIR "snapshots"
 
 static const struct srfs_record_key pool_keys[] = {
 	{ "version", true },
@@ -688,35 +689,41 @@ static int scan_thins(dev_t pool_devno, struct thin_scan *scan)
 	return srfs_dm_for_each(scan_one, scan);
 }
 
-/* Counts the images of POOL in the catalog; NAMES (if not NULL) gets the first few. */
+/*
+ * Counts the thin devices of POOL in the catalog (images and container
+ * snapshots); NAMES (if not NULL) gets the first few.
+ */
 static int catalog_images(int catalog_fd, const char *pool, unsigned *count, char *names,
 			  size_t names_size)
 {
-	_cleanup_close_ int dir = -1;
-	char **images;
-	int r;
+	static const char *const dirs[] = { IMAGES_DIR, SNAPSHOTS_DIR };
 
 	*count = 0;
 	if (names)
 		names[0] = '\0';
-	r = srfs_state_list(catalog_fd, IMAGES_DIR, &images);
-	if (r < 0)
-		return r;
-	dir = openat(catalog_fd, IMAGES_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	for (char **image = images; dir >= 0 && *image; image++) {
-		_cleanup_record_ struct srfs_record rec = { 0 };
-		char err[128];
-		if (srfs_record_load(dir, *image, NULL, &rec, err, sizeof(err)) < 0)
-			continue;
-		const char *p = srfs_record_get(&rec, "pool");
-		if (!p || !streq(p, pool))
-			continue;
-		(*count)++;
-		size_t used = names ? strlen(names) : 0;
-		if (names && used + strlen(*image) + 8 < names_size)
-			snprintf(names + used, names_size - used, "%s%s", used ? ", " : "", *image);
+	for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+		_cleanup_close_ int dir = -1;
+		char **images;
+		int r = srfs_state_list(catalog_fd, dirs[d], &images);
+		if (r < 0)
+			return r;
+		dir = openat(catalog_fd, dirs[d], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		for (char **image = images; dir >= 0 && *image; image++) {
+			_cleanup_record_ struct srfs_record rec = { 0 };
+			char err[128];
+			if (srfs_record_load(dir, *image, NULL, &rec, err, sizeof(err)) < 0)
+				continue;
+			const char *p = srfs_record_get(&rec, "pool");
+			if (!p || !streq(p, pool))
+				continue;
+			(*count)++;
+			size_t used = names ? strlen(names) : 0;
+			if (names && used + strlen(*image) + 8 < names_size)
+				snprintf(names + used, names_size - used, "%s%s", used ? ", " : "",
+					 *image);
+		}
+		srfs_names_free(images);
 	}
-	srfs_names_free(images);
 	return 0;
 }
 

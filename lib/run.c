@@ -12,6 +12,9 @@
 #ifndef SRFS_SBINDIR
 #define SRFS_SBINDIR "/usr/sbin"
 #endif
+#ifndef SRFS_LIBEXECDIR
+#define SRFS_LIBEXECDIR "/usr/libexec/shared-rootfs"
+#endif
 
 int srfs_run_program(char *const argv[])
 {
@@ -39,12 +42,14 @@ int srfs_run_program(char *const argv[])
 }
 
 /*
- * TOOL next to the running program, in SRFS_SBINDIR or the usual sbin
+ * TOOL next to the running program, in SRFS_LIBEXECDIR (the suite's own
+ * helpers), SRFS_SBINDIR or the usual sbin
  * directories (mount(8) runs its helpers without PATH), or as a name for PATH.
  */
 static void find_tool(const char *tool, char *path, size_t size)
 {
-	static const char *const dirs[] = { SRFS_SBINDIR, "/usr/local/sbin", "/usr/sbin", "/sbin" };
+	static const char *const dirs[] = { SRFS_LIBEXECDIR, SRFS_SBINDIR, "/usr/local/sbin",
+					    "/usr/sbin", "/sbin" };
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 

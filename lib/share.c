@@ -203,7 +203,7 @@ int srfs_share_load(int run_fd, const char *id, struct srfs_share *s)
 	return 0;
 }
 
-static int share_save(const struct srfs_state *st, const struct srfs_share *s)
+int srfs_share_save(const struct srfs_state *st, const struct srfs_share *s)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
 	int r = srfs_record_set(&rec, "image", s->image);
@@ -285,6 +285,11 @@ int srfs_share_names(const struct srfs_state *st, const char *image, unsigned *c
 	return r;
 }
 
+int srfs_share_forget(const struct srfs_state *st, const char *id)
+{
+	return remove_runtime(st, SRFS_SHARES_DIR, id, "share");
+}
+
 /* ---- targets ---------------------------------------------------------------------- */
 
 static void target_key(const char *path, char key[17])
@@ -299,7 +304,7 @@ static void target_key(const char *path, char key[17])
  * Opens TARGET, an existing directory reached without any symbolic link,
  * and gives its canonical path.
  */
-static int open_target(const char *target, int *fd_out, char **path_out)
+int srfs_share_open_target(const char *target, int *fd_out, char **path_out)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -365,7 +370,7 @@ static int target_owner(int run_fd, const char *target, char *id, size_t size)
  * two shares cannot take one target at once.  An entry whose share record
  * is gone (a crash) is taken over.  -EEXIST with OWNER when another share has it.
  */
-static int target_claim(const struct srfs_state *st, const char *target, const char *id,
+int srfs_share_claim_target(const struct srfs_state *st, const char *target, const char *id,
 			char *owner, size_t owner_size)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
@@ -418,7 +423,7 @@ static int target_claim(const struct srfs_state *st, const char *target, const c
 	return log_errno(-EAGAIN, "cannot claim target %s", target);
 }
 
-static void target_release(const struct srfs_state *st, const char *target, const char *id)
+void srfs_share_unclaim_target(const struct srfs_state *st, const char *target, const char *id)
 {
 	char owner[SRFS_NAME_MAX + 1], key[17];
 	_cleanup_close_ int dir = openat(st->run_fd, SRFS_TARGETS_DIR,
@@ -447,7 +452,7 @@ static int is_share_mount(int fd, dev_t dev)
 }
 
 /* Is the directory FD the root of the mount share S made?  1, 0 or -errno. */
-static int is_mount_of(int fd, const struct srfs_share *s)
+int srfs_share_is_mounted(int fd, const struct srfs_share *s)
 {
 	struct statfs fs;
 	if (!streq(s->mode, SRFS_MODE_OVERLAY))
@@ -466,7 +471,7 @@ static int is_mount_of(int fd, const struct srfs_share *s)
  * copies it to that mount's peers): it is made private again, so that
  * nothing mounted on those copies comes back into this one.
  */
-static int attach(int mnt, int target_fd, const char *target)
+int srfs_share_attach(int mnt, int target_fd, const char *target)
 {
 	_cleanup_close_ int fd = mnt;
 	struct mount_attr priv = { .propagation = MS_PRIVATE };
@@ -499,7 +504,7 @@ static int bind_read_only(const char *source, int target_fd, const char *target)
 		if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
 			return log_errno(negative_errno(), "cannot make the share at %s read-only",
 					 target);
-		return attach(TAKE_FD(tree), target_fd, target);
+		return srfs_share_attach(TAKE_FD(tree), target_fd, target);
 	}
 	if (errno != ENOSYS)
 		return log_errno(negative_errno(), "cannot copy the image mount %s", source);
@@ -669,7 +674,7 @@ static int overlay_mount(const char *lower, const char *dir, int target_fd, cons
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (mnt < 0)
 		return log_errno(negative_errno(), "cannot mount an overlay at %s", target);
-	return attach(mnt, target_fd, target);
+	return srfs_share_attach(mnt, target_fd, target);
 }
 
 /* ---- rootfs-share ------------------------------------------------------------------ */
@@ -689,7 +694,13 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 	char owner[SRFS_NAME_MAX + 1];
 	int r;
 
-	r = open_target(target_arg, &target_fd, &target);
+	/* A snapshot needs device-mapper: its own program does it. */
+	if (streq(mode, SRFS_MODE_SNAPSHOT)) {
+		const char *args[] = { "share", image, id, target_arg, NULL };
+		return srfs_run_tool(SRFS_SNAPSHOT_HELPER, args);
+	}
+
+	r = srfs_share_open_target(target_arg, &target_fd, &target);
 	if (r < 0)
 		return r;
 	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
@@ -717,7 +728,7 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 	bool again = r == 0;
 
 	if (again) {
-		r = is_mount_of(target_fd, &old);
+		r = srfs_share_is_mounted(target_fd, &old);
 		if (r < 0)
 			return log_errno(r, "cannot inspect target %s", target);
 		if (r == 1) {
@@ -741,7 +752,7 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 		if (r < 0)
 			return r;
 	}
-	r = target_claim(&st, target, id, owner, sizeof(owner));
+	r = srfs_share_claim_target(&st, target, id, owner, sizeof(owner));
 	if (r == -EEXIST && owner[0])
 		log_error("target %s is already the target of container %s", target, owner);
 	if (r < 0)
@@ -754,7 +765,7 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 	snprintf(s.id, sizeof(s.id), "%s", id);
 	snprintf(s.image, sizeof(s.image), "%s", image);
 	snprintf(s.mode, sizeof(s.mode), "%s", mode);
-	r = share_save(&st, &s);
+	r = srfs_share_save(&st, &s);
 	if (r < 0)
 		goto fail;
 	srfs_crash_point("rootfs-share:record");
@@ -775,12 +786,36 @@ fail:
 		if (overlay)
 			upper_remove(upper, upper_default, !upper_default);
 		remove_runtime(&st, SRFS_SHARES_DIR, id, "share");
-		target_release(&st, target, id);
+		srfs_share_unclaim_target(&st, target, id);
 	}
 	return r;
 }
 
 /* ---- rootfs-release ---------------------------------------------------------------- */
+
+int srfs_share_unmount(const struct srfs_share *s, bool lazy)
+{
+	/* Only the share's own mount: an open descriptor of it would keep it busy. */
+	int fd = open(s->target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int mounted = fd < 0 ? 0 : srfs_share_is_mounted(fd, s);
+	closep(&fd);
+	if (mounted != 1) {
+		log_verbose("share %s was no longer mounted at %s", s->id, s->target);
+		return 0;
+	}
+	if (umount2(s->target, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)) < 0) {
+		int r = negative_errno();
+		if (r == -EBUSY)
+			log_error("target %s of container %s is busy (something runs in it; use "
+				  "--lazy to detach it anyway)",
+				  s->target, s->id);
+		else
+			log_errno(r, "cannot unmount %s", s->target);
+		return r;
+	}
+	srfs_crash_point("rootfs-release:unmount");
+	return 0;
+}
 
 /* The share of TARGET: its id into ID. */
 static int find_by_target(int run_fd, const char *target_arg, char *id, size_t size)
@@ -791,7 +826,7 @@ static int find_by_target(int run_fd, const char *target_arg, char *id, size_t s
 	int r;
 
 	/* The index knows the canonical path; a target that is gone is taken as given. */
-	if (open_target(target_arg, &fd, &target) < 0) {
+	if (srfs_share_open_target(target_arg, &fd, &target) < 0) {
 		if (target_arg[0] != '/')
 			return -ENOENT;
 		target = strdup(target_arg);
@@ -841,29 +876,18 @@ int srfs_share_release(const char *id_arg, const char *target_arg,
 	}
 	if (r < 0)
 		return r;
-
-	/* Unmount only what is the share's own mount: the image's file system at TARGET. */
-	_cleanup_close_ int fd = open(s.target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	r = fd < 0 ? 0 : is_mount_of(fd, &s);
-	closep(&fd);
-	if (r == 1) {
-		if (umount2(s.target, UMOUNT_NOFOLLOW | (o->lazy ? MNT_DETACH : 0)) < 0) {
-			r = negative_errno();
-			if (r == -EBUSY)
-				log_error("target %s of container %s is busy (something runs in it; "
-					  "use --lazy to detach it anyway)",
-					  s.target, id);
-			else
-				log_errno(r, "cannot unmount %s", s.target);
-			return r;
-		}
-		srfs_crash_point("rootfs-release:unmount");
-	} else {
-		log_verbose("share %s was no longer mounted at %s", id, s.target);
+	if (streq(s.mode, SRFS_MODE_SNAPSHOT)) {
+		srfs_lock_release(&share_lock);
+		const char *args[] = { "release", id, o->lazy ? "--lazy" : NULL, NULL };
+		return srfs_run_tool(SRFS_SNAPSHOT_HELPER, args);
 	}
+
+	r = srfs_share_unmount(&s, o->lazy);
+	if (r < 0)
+		return r;
 	if (s.upper && (r = upper_remove(s.upper, s.upper_default, o->keep_upper)) < 0)
 		return r;
-	target_release(&st, s.target, id);
+	srfs_share_unclaim_target(&st, s.target, id);
 	r = remove_runtime(&st, SRFS_SHARES_DIR, id, "share");
 	if (r < 0)
 		return r;

@@ -93,3 +93,28 @@ struct srfs_release_options {
 
 /* rootfs-release: by ID, or (ID NULL) by TARGET. */
 int srfs_share_release(const char *id, const char *target, const struct srfs_release_options *o);
+
+/* ---- the pieces, for the snapshot mode (lib/snapshot.c) ---- */
+
+#define SRFS_MODE_SNAPSHOT "snapshot" /* writable: a thin snapshot device per container */
+/* The program that does snapshot shares (installed in libexecdir). */
+#define SRFS_SNAPSHOT_HELPER "rootfs-snapshot"
+
+/* Opens TARGET, a directory reached without symbolic links; its canonical path. */
+int srfs_share_open_target(const char *target, int *fd, char **path);
+/* Claims TARGET for share ID in the target index; -EEXIST with OWNER when taken. */
+int srfs_share_claim_target(const struct srfs_state *st, const char *target, const char *id,
+			    char *owner, size_t owner_size);
+void srfs_share_unclaim_target(const struct srfs_state *st, const char *target, const char *id);
+int srfs_share_save(const struct srfs_state *st, const struct srfs_share *s);
+int srfs_share_forget(const struct srfs_state *st, const char *id);
+/* Attaches the detached mount MNT (closed) at TARGET_FD, and makes it private. */
+int srfs_share_attach(int mnt, int target_fd, const char *target);
+/* Is the directory FD the root of share S's mount?  1, 0 or -errno. */
+int srfs_share_is_mounted(int fd, const struct srfs_share *s);
+/* Unmounts share S's own mount if it is there (LAZY: detach it even when busy). */
+int srfs_share_unmount(const struct srfs_share *s, bool lazy);
+
+/* rootfs-share --mode snapshot and its release (lib/snapshot.c, run by the snapshot helper). */
+int srfs_snapshot_share(const char *image, const char *id, const char *target);
+int srfs_snapshot_release(const char *id, const struct srfs_release_options *o);

@@ -21,11 +21,13 @@ static const struct srfs_record_key intent_keys[] = {
 	{ "image", true },
 	{ "device_id", true },
 	{ "transaction", true },
+	{ "snapshot", false },
 	{ 0 },
 };
 
 struct intent {
 	bool create;
+	bool snapshot; /* about a container snapshot, not an image */
 	char image[SRFS_NAME_MAX + 1];
 	uint64_t device_id;
 	uint64_t transaction;
@@ -114,6 +116,8 @@ static int intent_save(const struct srfs_state *st, const char *pool, const stru
 		r = srfs_record_set_u64(&rec, "device_id", in->device_id);
 	if (r == 0)
 		r = srfs_record_set_u64(&rec, "transaction", in->transaction);
+	if (r == 0 && in->snapshot)
+		r = srfs_record_set(&rec, "snapshot", "1");
 	if (r == 0)
 		r = srfs_record_save(dir, pool, &rec, SRFS_RECORD_DURABLE);
 	if (r < 0)
@@ -166,6 +170,8 @@ static int intent_load(const struct srfs_state *st, const char *pool, struct int
 		return -EBADMSG;
 	}
 	in->create = streq(op, "create");
+	const char *snapshot = srfs_record_get(&rec, "snapshot");
+	in->snapshot = snapshot && streq(snapshot, "1");
 	snprintf(in->image, sizeof(in->image), "%s", image);
 	return 1;
 }
@@ -175,7 +181,7 @@ static int forget_if_ours(const struct srfs_state *st, const struct srfs_pool *p
 			  const struct intent *in)
 {
 	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
-	int r = srfs_image_load(st->catalog_fd, in->image, &img);
+	int r = srfs_image_load_record(st->catalog_fd, in->image, in->snapshot, &img);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -183,10 +189,45 @@ static int forget_if_ours(const struct srfs_state *st, const struct srfs_pool *p
 	if (img.kind != SRFS_IMAGE_POOL || !streq(img.pool, pool->name) ||
 	    img.device_id != in->device_id)
 		return 0;
-	return srfs_image_forget(st, in->image);
+	return srfs_image_forget(st, in->image, in->snapshot);
 }
 
+/*
+ * Deletes the thin ids of released container snapshots of POOL whose
+ * devices the kernel has removed by now (deferred removal).
+ */
+static int reap_snapshots(const struct srfs_state *st, const struct srfs_pool *pool)
+{
+	char **ids;
+	int r = srfs_state_list(st->catalog_fd, SRFS_SNAPSHOTS_DIR, &ids);
+	if (r < 0)
+		return log_errno(r, "cannot read the snapshot catalog");
+	for (char **id = ids; r == 0 && *id; id++) {
+		_cleanup_(srfs_image_clear) struct srfs_image snap = { 0 };
+		char dm_name[SRFS_DM_NAME_MAX + 1];
+		struct srfs_dm_info info;
+		if (srfs_image_load_record(st->catalog_fd, *id, true, &snap) < 0 || !snap.released ||
+		    !streq(snap.pool, pool->name) ||
+		    srfs_snapshot_dm_name(*id, dm_name, sizeof(dm_name)) < 0 ||
+		    srfs_dm_info(dm_name, &info) < 0 || info.exists)
+			continue;
+		r = srfs_thinid_delete(st, pool, &snap);
+		if (r == 0)
+			log_verbose("deleted the released snapshot of container %s", *id);
+	}
+	srfs_names_free(ids);
+	return r;
+}
+
+static int recover_intent(const struct srfs_state *st, const struct srfs_pool *pool);
+
 int srfs_thinid_recover(const struct srfs_state *st, const struct srfs_pool *pool)
+{
+	int r = recover_intent(st, pool);
+	return r < 0 ? r : reap_snapshots(st, pool);
+}
+
+static int recover_intent(const struct srfs_state *st, const struct srfs_pool *pool)
 {
 	struct srfs_thin_pool_status status;
 	struct intent in;
@@ -215,8 +256,9 @@ int srfs_thinid_recover(const struct srfs_state *st, const struct srfs_pool *poo
 		if (r == 0)
 			r = intent_remove(st, pool->name);
 		if (r == 0)
-			log_info("rolled back the interrupted creation of image %s in pool %s",
-				 in.image, pool->name);
+			log_info("rolled back the interrupted creation of %s %s in pool %s",
+				 in.snapshot ? "the snapshot of container" : "image", in.image,
+				 pool->name);
 		return r;
 	}
 	if (in.create) {
@@ -235,8 +277,8 @@ int srfs_thinid_recover(const struct srfs_state *st, const struct srfs_pool *poo
 	if (r == 0)
 		r = intent_remove(st, pool->name);
 	if (r == 0)
-		log_info("completed the interrupted removal of image %s from pool %s", in.image,
-			 pool->name);
+		log_info("completed the interrupted removal of %s %s from pool %s",
+			 in.snapshot ? "the snapshot of container" : "image", in.image, pool->name);
 	return r;
 }
 
@@ -258,21 +300,25 @@ int srfs_thinid_pending(const struct srfs_state *st, const char *image, char *po
 	return r;
 }
 
-/* The lowest id above every id of POOL in the catalog. */
+/* The lowest id above every id of POOL in the catalog (images and snapshots). */
 static int next_free_id(const struct srfs_state *st, const char *pool, uint64_t *id)
 {
-	char **names;
-	int r = srfs_state_list(st->catalog_fd, SRFS_IMAGES_DIR, &names);
-	if (r < 0)
-		return log_errno(r, "cannot read the image catalog");
 	*id = 1;
-	for (char **n = names; *n; n++) {
-		_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
-		if (srfs_image_load(st->catalog_fd, *n, &img) == 0 && img.kind == SRFS_IMAGE_POOL &&
-		    streq(img.pool, pool) && img.device_id >= *id)
-			*id = img.device_id + 1;
+	for (int snapshot = 0; snapshot < 2; snapshot++) {
+		char **names;
+		int r = srfs_state_list(st->catalog_fd,
+					snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR, &names);
+		if (r < 0)
+			return log_errno(r, "cannot read the image catalog");
+		for (char **n = names; *n; n++) {
+			_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+			if (srfs_image_load_record(st->catalog_fd, *n, snapshot, &img) == 0 &&
+			    img.kind == SRFS_IMAGE_POOL && streq(img.pool, pool) &&
+			    img.device_id >= *id)
+				*id = img.device_id + 1;
+		}
+		srfs_names_free(names);
 	}
-	srfs_names_free(names);
 	return 0;
 }
 
@@ -302,7 +348,7 @@ int srfs_thinid_create(const struct srfs_state *st, const struct srfs_pool *pool
 		       struct srfs_image *img, const uint64_t *origin_id, const char *origin_dm)
 {
 	struct srfs_thin_pool_status status;
-	struct intent in = { .create = true };
+	struct intent in = { .create = true, .snapshot = img->snapshot };
 	uint64_t first = 1;
 	int r;
 
@@ -346,7 +392,7 @@ int srfs_thinid_create(const struct srfs_state *st, const struct srfs_pool *pool
 	srfs_crash_point("image-create:record");
 	r = set_transaction(pool, in.transaction);
 	if (r < 0) {
-		srfs_image_forget(st, img->name);
+		srfs_image_forget(st, img->name, img->snapshot);
 		goto undo;
 	}
 	srfs_crash_point("image-create:transaction");
@@ -366,7 +412,8 @@ int srfs_thinid_delete(const struct srfs_state *st, const struct srfs_pool *pool
 		       const struct srfs_image *img)
 {
 	struct srfs_thin_pool_status status;
-	struct intent in = { .create = false, .device_id = img->device_id };
+	struct intent in = { .create = false, .snapshot = img->snapshot,
+			     .device_id = img->device_id };
 	int r;
 
 	r = srfs_thinid_pool_status(pool, &status);
@@ -389,9 +436,35 @@ int srfs_thinid_delete(const struct srfs_state *st, const struct srfs_pool *pool
 	if (r < 0)
 		return r;
 	srfs_crash_point("image-remove:transaction");
-	r = srfs_image_forget(st, img->name);
+	r = srfs_image_forget(st, img->name, img->snapshot);
 	if (r < 0)
 		return r;
 	srfs_crash_point("image-remove:record");
 	return intent_remove(st, pool->name);
+}
+
+int srfs_thinid_pool_usable(const struct srfs_pool *pool)
+{
+	struct srfs_thin_pool_status s;
+	int r = srfs_thinid_pool_status(pool, &s);
+	if (r < 0)
+		return r;
+	if (s.failed) {
+		log_error("pool %s has failed (see the kernel log)", pool->name);
+		return -EIO;
+	}
+	if (s.needs_check) {
+		log_error("pool %s needs a check (thin_check) before new images", pool->name);
+		return -EUCLEAN;
+	}
+	if (streq(s.mode, "out_of_data_space") || s.data_used >= s.data_total) {
+		log_error("pool %s is full: no data space left for image data", pool->name);
+		return -ENOSPC;
+	}
+	if (!streq(s.mode, "rw")) {
+		log_error("pool %s is read-only (mode %s): its metadata space may be exhausted",
+			  pool->name, s.mode);
+		return -EROFS;
+	}
+	return 0;
 }

@@ -14,7 +14,8 @@
  * srfs_thinid_recover() finishes whatever a crash interrupted: a creation
  * whose transaction id did not move is rolled back (the id deleted if it was
  * made, the record removed); one whose id moved is complete.  A removal is
- * always completed.  Every function here expects the catalog and the pool
+ * always completed.  Container snapshots (rootfs-share --mode snapshot) go
+ * through the same transactions.  Every function here expects the catalog and the pool
  * lock to be held and the pool to be active.
  */
 #pragma once
@@ -48,6 +49,9 @@ int srfs_thinid_create(const struct srfs_state *st, const struct srfs_pool *pool
 /* Deletes IMG's thin device and then its record. */
 int srfs_thinid_delete(const struct srfs_state *st, const struct srfs_pool *pool,
 		       const struct srfs_image *img);
+
+/* Refuses (with a message) a pool that cannot take a new thin device: failed, needs a check, full, read-only. */
+int srfs_thinid_pool_usable(const struct srfs_pool *pool);
 
 /* The pool's status: fails (logged) when it is not active. */
 int srfs_thinid_pool_status(const struct srfs_pool *pool, struct srfs_thin_pool_status *status);

@@ -129,6 +129,7 @@ idle"
 	assert_file_executable "$dest/sbin/mount.shared-rootfs"
 	assert_file_executable "$dest/sbin/umount.shared-rootfs"
 	assert_file_exist "$dest/usr/share/man/man8/umount.shared-rootfs.8"
+	assert_file_executable "$dest/usr/libexec/shared-rootfs/rootfs-snapshot"
 	make -s -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr sbindir=/usr/sbin
 	run find "$dest" -type f
 	assert_output ""

@@ -315,5 +315,30 @@ rootfs-release: no share at $BATS_TEST_TMPDIR/c2"
 	run rootfs-share img c1 /tmp --upper-dir /tmp
 	assert_one_line_error "rootfs-share: --upper-dir goes with --mode overlay (see 'rootfs-share --help')"
 	run rootfs-share img c1 /tmp --mode rw
-	assert_one_line_error "rootfs-share: --mode: unknown mode 'rw' (ro or overlay)"
+	assert_one_line_error "rootfs-share: --mode: unknown mode 'rw' (ro, overlay or snapshot)"
+}
+
+@test "--mode overlay killed at each step: the next share completes it, a release leaves nothing" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		mkdir o1
+		for step in rootfs-share:record rootfs-share:mount; do
+			rc=0; SHARED_ROOTFS_CRASH_AT=$step rootfs-share --mode overlay img o1 "$PWD/o1" || rc=$?
+			[ "$rc" = 137 ]
+			rootfs-share --mode overlay img o1 "$PWD/o1"
+			echo w >o1/etc/w
+			[ "$(grep -c " $PWD/o1 " /proc/self/mountinfo)" = 1 ]
+			rootfs-release o1
+			rc=0; SHARED_ROOTFS_CRASH_AT=$step rootfs-share --mode overlay img o1 "$PWD/o1" || rc=$?
+			[ "$rc" = 137 ]
+			rootfs-release o1
+			[ "$(grep -c " $PWD/o1 " /proc/self/mountinfo)" = 0 ]
+			[ ! -e "$SHARED_ROOTFS_RUNDIR/upper/o1" ]
+			[ -z "$(rootfs-list)" ]
+		done
+		image-deactivate img
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
 }

@@ -83,10 +83,14 @@ pool_thin_ids() {
 	dmsetup message "srfs-$POOL" 0 release_metadata_snap
 }
 
+# The catalog's: images (image-list) and container snapshots (their records).
 catalog_thin_ids() {
-	image-list --json "$POOL" | python3 -c "
+	{
+		image-list --json "$POOL" | python3 -c "
 import json, sys
-print(''.join('%d ' % i for i in sorted(i['device_id'] for i in json.load(sys.stdin)['images'])), end='')"
+print('\n'.join(str(i['device_id']) for i in json.load(sys.stdin)['images']))"
+		cat "$SHARED_ROOTFS_STATEDIR"/snapshots/* 2>/dev/null | sed -n 's/^device_id=//p'
+	} | grep . | sort -n | tr '\n' ' '
 }
 
 assert_pool_matches_catalog() {

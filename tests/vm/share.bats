@@ -147,3 +147,105 @@ teardown() {
 	image-deactivate img
 	[ "$(dmsetup ls | grep -c 'srfs-img:')" = 0 ]
 }
+
+@test "--mode snapshot: a thin snapshot device per container, writable, gone without a trace on release" {
+	before=$(image-activate img >/dev/null && cd "$SHARED_ROOTFS_RUNDIR/mnt/img" && find . -type f -exec sha256sum {} + | sort)
+	mkdir s1 s2 r1
+	rootfs-share img r1 "$PWD/r1"          # the image is active and shared read-only meanwhile
+	rootfs-share --mode snapshot img s1 "$PWD/s1"
+	rootfs-share --mode snapshot img s2 "$PWD/s2"
+	echo mine >s1/etc/motd
+	[ "$(cat s2/etc/motd)" = "pool image" ]
+	[ "$(cat r1/etc/motd)" = "pool image" ]
+	# A device of its own per container, in the pool and in the catalog.
+	[ "$(dmsetup table srfs-snap:s1 | awk '{ print $3, $5 }')" = "thin 2" ]
+	[ "$(stat -c %d s1/etc/motd)" != "$(stat -c %d s2/etc/motd)" ]
+	mountinfo_of "$PWD/s1" | grep -q " rw,nosuid,nodev,.* - ext4 /dev/dm-"
+	assert_pool_matches_catalog
+	rootfs-list | grep -qE "^s1 +img +snapshot "
+	run thinpool-status "$POOL" --json
+	assert_output --partial '"thin_devices": 3'
+	# Sharing it again changes nothing; another mode for it is refused.
+	rootfs-share --mode snapshot img s1 "$PWD/s1"
+	[ "$(cat s1/etc/motd)" = mine ]
+	run rootfs-share img s1 "$PWD/s1"
+	assert_one_line_error "rootfs-share: container s1 already shares image img at $PWD/s1 in mode snapshot"
+
+	run rootfs-release s1
+	assert_success
+	run dmsetup info srfs-snap:s1
+	assert_failure
+	rootfs-release --target "$PWD/s2"
+	rootfs-release r1 --deactivate
+	assert_pool_matches_catalog
+	[ "$(pool_thin_ids)" = "1 " ]
+	[ -z "$(rootfs-list)" ]
+	after=$(image-activate img >/dev/null && cd "$SHARED_ROOTFS_RUNDIR/mnt/img" && find . -type f -exec sha256sum {} + | sort)
+	[ "$before" = "$after" ]
+	image-deactivate img
+}
+
+@test "--mode snapshot: killed at each step, the next share or release leaves nothing behind" {
+	mkdir s1
+	for step in image-create:intent image-create:message image-create:record rootfs-share:record rootfs-share:device rootfs-share:mount; do
+		run env SHARED_ROOTFS_CRASH_AT=$step rootfs-share --mode snapshot img s1 "$PWD/s1"
+		[ "$status" -ne 0 ] || fail "$step: not killed"
+		# Either a new share completes it, or a release clears it.
+		if [ "${step#rootfs-share}" != "$step" ]; then
+			run rootfs-release s1
+		else
+			run rootfs-share --mode snapshot img s1 "$PWD/s1"
+			assert_success
+			run rootfs-release s1
+		fi
+		assert_success
+		image-list >/dev/null    # (lists without repairing)
+		thinpool-create -q "$POOL"
+		run image-create "$POOL" probe --size 8M   # any pool change completes what is pending
+		assert_success
+		image-remove -q probe
+		[ "$(grep -c " $PWD/s1 " /proc/self/mountinfo)" = 0 ]
+		[ "$(dmsetup ls | grep -c "srfs-snap:")" = 0 ]
+		[ -z "$(rootfs-list)" ]
+		[ "$(pool_thin_ids)" = "1 " ] || fail "$step: thin ids $(pool_thin_ids)"
+		assert_pool_matches_catalog
+	done
+}
+
+@test "--mode snapshot is for pool images; --mode overlay works on them too" {
+	truncate -s 16M f.img && mkfs.ext4 -q f.img
+	image-create -q --source "$PWD/f.img" fileimg
+	mkdir s1 o1
+	run rootfs-share --mode snapshot fileimg s1 "$PWD/s1"
+	assert_one_line_error "rootfs-share: image fileimg is not in a thin pool: --mode snapshot needs one"
+	[ -z "$(rootfs-list)" ]
+	rootfs-share --mode overlay img o1 "$PWD/o1"
+	echo x >o1/etc/new
+	[ "$(stat -c %i o1/etc/motd)" = "$(stat -c %i "$SHARED_ROOTFS_RUNDIR/mnt/img/etc/motd")" ]
+	rootfs-release o1 --deactivate
+	[ "$(dmsetup ls | grep -c "srfs-img:")" = 0 ]
+}
+
+@test "--mode snapshot, released --lazy while busy: the device goes with its last user, the thin id after it" {
+	mkdir s1
+	rootfs-share --mode snapshot img s1 "$PWD/s1"
+	(cd s1 && exec sleep 30) &
+	holder=$!
+	sleep 0.5
+	run rootfs-release s1
+	assert_one_line_error "rootfs-release: target $PWD/s1 of container s1 is busy (something runs in it; use --lazy to detach it anyway)"
+	run rootfs-release s1 --lazy
+	assert_success
+	[ -z "$(rootfs-list)" ]
+	dmsetup info srfs-snap:s1 | grep -q "DEFERRED REMOVE"
+	grep -q '^released=1$' "$SHARED_ROOTFS_STATEDIR/snapshots/s1"
+	kill $holder; wait $holder || true
+	sleep 0.5
+	run dmsetup info srfs-snap:s1
+	assert_failure
+	# The next change of the pool deletes the thin id.
+	image-create -q "$POOL" probe --size 8M
+	image-remove -q probe
+	assert_file_not_exist "$SHARED_ROOTFS_STATEDIR/snapshots/s1"
+	[ "$(pool_thin_ids)" = "1 " ]
+}

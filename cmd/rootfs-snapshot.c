@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rootfs-snapshot - the snapshot mode of rootfs-share and rootfs-release,
+ * in a program of its own because it needs libdevmapper, which the share
+ * path does not link.  Not run by hand: rootfs-share --mode snapshot runs
+ *   rootfs-snapshot share IMAGE ID TARGET
+ * and rootfs-release of such a share runs
+ *   rootfs-snapshot release ID [--lazy]
+ * under their own names, so that messages name the command the user ran.
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "share.h"
+
+int main(int argc, char **argv)
+{
+	srfs_cli_init(argc, argv);
+	if (srfs_cli_require_admin() < 0)
+		return SRFS_EXIT_FAILURE;
+	if (argc == 5 && streq(argv[1], "share"))
+		return srfs_snapshot_share(argv[2], argv[3], argv[4]) < 0 ? SRFS_EXIT_FAILURE
+									   : SRFS_EXIT_OK;
+	if ((argc == 3 || (argc == 4 && streq(argv[3], "--lazy"))) && streq(argv[1], "release")) {
+		struct srfs_release_options o = { .lazy = argc == 4 };
+		return srfs_snapshot_release(argv[2], &o) < 0 ? SRFS_EXIT_FAILURE : SRFS_EXIT_OK;
+	}
+	log_error("internal helper of rootfs-share and rootfs-release: not to be run by hand");
+	return SRFS_EXIT_USAGE;
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rootfs-share --mode snapshot: the classic way, a thin snapshot device per
+ * container, mounted read-write at its target.  Its thin id goes through
+ * the catalog's transactions like an image's (thinid.h) and is recorded in
+ * <catalog>/snapshots/ID.  This links libdevmapper, so it runs in its own
+ * helper program, not in rootfs-share.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "crash.h"
+#include "dm.h"
+#include "image.h"
+#include "lock.h"
+#include "log.h"
+#include "share.h"
+#include "thinid.h"
+#include "util.h"
+
+/* Catalog lock, pool lock (and the pool, recovered), in that order. */
+static int lock_pool(const struct srfs_state *st, const char *pool_name, struct srfs_lock *cat,
+		     struct srfs_lock *pl, struct srfs_pool *pool)
+{
+	int r = srfs_lock_take(cat, st->run_fd, SRFS_LOCK_CATALOG, NULL, false);
+	if (r == 0)
+		r = srfs_lock_take(pl, st->run_fd, SRFS_LOCK_POOL, pool_name, false);
+	if (r == 0)
+		r = srfs_pool_load(st->catalog_fd, pool_name, pool);
+	if (r == -ENOENT)
+		log_error("unknown pool %s", pool_name);
+	if (r == 0)
+		r = srfs_thinid_recover(st, pool);
+	return r;
+}
+
+/* Mounts the snapshot device DEVICE (file system FS) read-write at TARGET_FD. */
+static int mount_snapshot(const char *device, const char *fs, int target_fd, const char *target)
+{
+	_cleanup_close_ int fsfd = fsopen(streq(fs, "xfs") ? "xfs" : "ext4", FSOPEN_CLOEXEC);
+	int mnt;
+
+	if (fsfd < 0 || fsconfig(fsfd, FSCONFIG_SET_STRING, "source", device, 0) < 0 ||
+	    /* The origin may be mounted too: XFS refuses a second file system with its UUID. */
+	    (streq(fs, "xfs") && fsconfig(fsfd, FSCONFIG_SET_FLAG, "nouuid", NULL, 0) < 0) ||
+	    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return log_errno(negative_errno(), "cannot mount snapshot %s at %s", device, target);
+	mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (mnt < 0)
+		return log_errno(negative_errno(), "cannot mount snapshot %s at %s", device, target);
+	return srfs_share_attach(mnt, target_fd, target);
+}
+
+/* Removes the device and deletes the thin id of container ID's snapshot (LAZY: deferred). */
+static int drop_snapshot(const struct srfs_state *st, const struct srfs_pool *pool,
+			 struct srfs_image *snap, bool lazy)
+{
+	char dm_name[SRFS_DM_NAME_MAX + 1];
+	struct srfs_dm_info info;
+	int r = srfs_snapshot_dm_name(snap->name, dm_name, sizeof(dm_name));
+
+	if (r == 0)
+		r = srfs_dm_info(dm_name, &info);
+	if (r == 0 && info.exists) {
+		r = srfs_dm_remove(dm_name, false);
+		if (r == -EBUSY && lazy) {
+			/* Gone when its last user closes it; the id is deleted after that. */
+			r = srfs_dm_remove(dm_name, true);
+			if (r == 0) {
+				snap->released = true;
+				return srfs_image_save(st, snap);
+			}
+		}
+		if (r == -EBUSY) {
+			log_error("device %s of container %s is busy (use --lazy)", dm_name,
+				  snap->name);
+			return r;
+		}
+		if (r < 0)
+			return log_errno(r, "cannot remove device %s", dm_name);
+	}
+	if (r < 0)
+		return r;
+	return srfs_thinid_delete(st, pool, snap);
+}
+
+int srfs_snapshot_share(const char *image, const char *id, const char *target_arg)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_lock_ struct srfs_lock cat_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock share_lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+	_cleanup_(srfs_image_clear) struct srfs_image snap = { 0 };
+	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	_cleanup_(srfs_share_clear) struct srfs_share old = { 0 };
+	_cleanup_free_ char *target = NULL;
+	_cleanup_close_ int target_fd = -1;
+	char owner[SRFS_NAME_MAX + 1], dm_name[SRFS_DM_NAME_MAX + 1], params[64], device[32];
+	struct srfs_dm_info pool_info, origin;
+	dev_t devno;
+	int r;
+
+	r = srfs_share_open_target(target_arg, &target_fd, &target);
+	if (r < 0)
+		return r;
+	r = srfs_dm_available(false);
+	if (r == 0)
+		r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
+	if (r < 0)
+		return r;
+	r = srfs_image_load(st.catalog_fd, image, &img);
+	if (r == -ENOENT)
+		log_error("unknown image %s", image);
+	if (r < 0)
+		return r;
+	if (img.kind != SRFS_IMAGE_POOL) {
+		log_error("image %s is not in a thin pool: --mode snapshot needs one", image);
+		return -EINVAL;
+	}
+	if (!img.sealed) {
+		log_error("image %s is not sealed (its creation did not finish)", image);
+		return -EINVAL;
+	}
+	r = lock_pool(&st, img.pool, &cat_lock, &pool_lock, &pool);
+	if (r == 0)
+		r = srfs_lock_take(&image_lock, st.run_fd, SRFS_LOCK_IMAGE, image, true);
+	if (r == 0)
+		r = srfs_lock_take(&share_lock, st.run_fd, SRFS_LOCK_SHARE, id, false);
+	if (r < 0)
+		return r;
+
+	r = srfs_share_load(st.run_fd, id, &old);
+	if (r == 0) {
+		if (!streq(old.target, target) || !streq(old.image, image) ||
+		    !streq(old.mode, SRFS_MODE_SNAPSHOT)) {
+			log_error("container %s already shares image %s at %s in mode %s", id,
+				  old.image, old.target, old.mode);
+			return -EEXIST;
+		}
+		if (srfs_share_is_mounted(target_fd, &old) == 1) {
+			log_verbose("container %s already has a snapshot of %s at %s", id, image,
+				    target);
+			return 0;
+		}
+	} else if (r != -ENOENT) {
+		return r;
+	}
+	if (srfs_is_mount_root(target_fd) == 1) {
+		log_error("target %s is already a mount point", target);
+		return -EBUSY;
+	}
+	/* What an interrupted share of this container left: a snapshot to start afresh. */
+	if (srfs_image_load_record(st.catalog_fd, id, true, &snap) == 0) {
+		r = drop_snapshot(&st, &pool, &snap, false);
+		if (r < 0)
+			return r;
+	}
+	r = srfs_share_claim_target(&st, target, id, owner, sizeof(owner));
+	if (r == -EEXIST && owner[0])
+		log_error("target %s is already the target of container %s", target, owner);
+	if (r < 0)
+		return r;
+	r = srfs_thinid_pool_usable(&pool);
+	if (r < 0)
+		goto fail;
+
+	/* The snapshot: a thin id through the catalog's transaction. */
+	srfs_image_clear(&snap);
+	snap = (struct srfs_image){ .kind = SRFS_IMAGE_POOL, .snapshot = true, .sealed = true,
+				    .size = img.size, .created = (uint64_t)time(NULL) };
+	snprintf(snap.name, sizeof(snap.name), "%s", id);
+	snprintf(snap.pool, sizeof(snap.pool), "%s", img.pool);
+	snprintf(snap.parent, sizeof(snap.parent), "%s", image);
+	snprintf(snap.fs, sizeof(snap.fs), "%s", img.fs);
+	char origin_dm[SRFS_DM_NAME_MAX + 1];
+	r = srfs_image_dm_name(image, false, origin_dm, sizeof(origin_dm));
+	if (r == 0)
+		r = srfs_dm_info(origin_dm, &origin);
+	if (r == 0)
+		r = srfs_thinid_create(&st, &pool, &snap, &img.device_id,
+				       origin.exists ? origin_dm : "");
+	if (r < 0)
+		goto fail;
+
+	/* The share record, then the device and the mount. */
+	struct srfs_share s = { .target = target, .since = (uint64_t)time(NULL) };
+	snprintf(s.id, sizeof(s.id), "%s", id);
+	snprintf(s.image, sizeof(s.image), "%s", image);
+	snprintf(s.mode, sizeof(s.mode), "%s", SRFS_MODE_SNAPSHOT);
+	r = srfs_share_save(&st, &s);
+	if (r < 0)
+		goto fail_snapshot;
+	srfs_crash_point("rootfs-share:record");
+	r = srfs_dm_info(pool.dm_name, &pool_info);
+	if (r == 0)
+		r = srfs_snapshot_dm_name(id, dm_name, sizeof(dm_name));
+	if (r < 0)
+		goto fail_record;
+	snprintf(params, sizeof(params), "%u:%u %" PRIu64, major(pool_info.devno),
+		 minor(pool_info.devno), snap.device_id);
+	struct srfs_dm_target t = { .length = snap.size / 512, .type = "thin", .params = params };
+	r = srfs_dm_create(dm_name, &t, false, &devno);
+	if (r < 0) {
+		log_errno(r, "cannot create device %s", dm_name);
+		goto fail_record;
+	}
+	s.dev = devno; /* a mounted block device's file system has its st_dev */
+	r = srfs_share_save(&st, &s);
+	if (r < 0)
+		goto fail_device;
+	srfs_crash_point("rootfs-share:device");
+	snprintf(device, sizeof(device), "/dev/dm-%u", minor(devno));
+	r = mount_snapshot(device, snap.fs, target_fd, target);
+	if (r < 0)
+		goto fail_device;
+	srfs_crash_point("rootfs-share:mount");
+	log_verbose("container %s has snapshot %" PRIu64 " of image %s at %s", id, snap.device_id,
+		    image, target);
+	return 0;
+
+fail_device:
+	srfs_dm_remove(dm_name, false);
+fail_record:
+	srfs_share_forget(&st, id);
+fail_snapshot:
+	srfs_thinid_delete(&st, &pool, &snap);
+fail:
+	srfs_share_unclaim_target(&st, target, id);
+	return r;
+}
+
+int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_lock_ struct srfs_lock cat_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
+	_cleanup_lock_ struct srfs_lock share_lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_image_clear) struct srfs_image snap = { 0 };
+	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
+	int r;
+
+	r = srfs_dm_available(false);
+	if (r == 0)
+		r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG);
+	if (r < 0)
+		return r;
+	r = srfs_image_load_record(st.catalog_fd, id, true, &snap);
+	if (r == -ENOENT)
+		log_error("container %s has no snapshot in the catalog", id);
+	if (r < 0)
+		return r;
+	r = lock_pool(&st, snap.pool, &cat_lock, &pool_lock, &pool);
+	if (r == 0)
+		r = srfs_lock_take(&share_lock, st.run_fd, SRFS_LOCK_SHARE, id, false);
+	if (r < 0)
+		return r;
+	/* The recovery may have deleted it meanwhile (a released one). */
+	r = srfs_image_load_record(st.catalog_fd, id, true, &snap);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	bool have_snapshot = r == 0;
+
+	r = srfs_share_load(st.run_fd, id, &s);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0 && (r = srfs_share_unmount(&s, o->lazy)) < 0)
+		return r;
+	if (have_snapshot && !snap.released) {
+		r = drop_snapshot(&st, &pool, &snap, o->lazy);
+		if (r < 0)
+			return r;
+	}
+	if (s.target)
+		srfs_share_unclaim_target(&st, s.target, id);
+	r = srfs_share_forget(&st, id);
+	if (r == 0)
+		log_verbose("container %s released its snapshot", id);
+	return r;
+}
