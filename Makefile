@@ -49,7 +49,7 @@ thinpool-remove_PKGS := devmapper blkid
 image-create_PKGS := devmapper blkid libarchive
 image-remove_PKGS := devmapper blkid
 image-list_PKGS := devmapper blkid json-c
-image-activate_PKGS := devmapper blkid
+image-activate_PKGS := devmapper blkid libselinux
 image-deactivate_PKGS := devmapper blkid
 # The share path links nothing but libc (rootfs-share runs image-activate when needed).
 rootfs-share_PKGS :=
@@ -108,7 +108,8 @@ $(HELPER_BINS): $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libsrfs.a
 $(B)/tests/unit/test-unit: $(UNIT_OBJS) $(B)/libsrfs.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(TOOLS:%=$(B)/cmd/%.d) \
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
+	$(patsubst %,$(B)/cmd/%.d,$(TOOLS) $(MOUNT_HELPERS) $(LIBEXEC)) \
 	$(HELPERS:%=$(B)/tests/helpers/%.d)
 
 # ---- tests -------------------------------------------------------------------
