@@ -2,7 +2,8 @@
 #
 #   make                 build every tool into $(B)/
 #   make check           unit tests (plain and ASan/UBSan), host bats suites, VM suites
-#   make check-vm        only the suites that need the qemu guest (device-mapper, SELinux)
+#   make check-vm        only the suites that need the qemu guest (device-mapper)
+#   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
 #   make demo            the whole flow on a throwaway loop-backed pool
 #   make install         PREFIX, DESTDIR, sbindir, helperdir, mandir, ... are honoured
 #
@@ -116,9 +117,11 @@ $(B)/tests/unit/test-unit: $(UNIT_OBJS) $(B)/libsrfs.a
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 BATS ?= bats
 VM_TIMEOUT ?= 1200
-VM_SUITES ?= tests/vm/*.bats
+VM_SUITES ?= tests/vm/*.bats tests/vm/selinux/*.bats
+# Run again in a guest booted with SELinux enabled and the reference policy loaded.
+VM_SELINUX_SUITES ?= tests/vm/selinux/*.bats
 
-.PHONY: deps check check-build check-unit check-asan check-host check-vm unit
+.PHONY: deps check check-build check-unit check-asan check-host check-vm check-vm-selinux unit
 # Installs missing Debian packages (as root), or names them; DEPS=0 skips it.
 deps:
 ifneq ($(DEPS),0)
@@ -134,6 +137,7 @@ check: deps
 	$(MAKE) --no-print-directory WERROR=1 check-asan
 	$(MAKE) --no-print-directory WERROR=1 check-host
 	$(MAKE) --no-print-directory WERROR=1 check-vm
+	$(MAKE) --no-print-directory WERROR=1 check-vm-selinux
 
 # The tree must build warning-free with gcc and with clang.
 # (Separate build directories: make does not rebuild when only flags change.)
@@ -153,6 +157,10 @@ check-host: all
 check-vm: all
 	SRFS_BUILD=$(abspath $(B)) tests/vm/run -t $(VM_TIMEOUT) -e SRFS_BUILD -- \
 		$(BATS) $(VM_SUITES)
+
+check-vm-selinux: all
+	SRFS_BUILD=$(abspath $(B)) tests/vm/run --selinux -t $(VM_TIMEOUT) -e SRFS_BUILD -- \
+		$(BATS) $(VM_SELINUX_SUITES)
 
 # ---- demo ----------------------------------------------------------------------
 .PHONY: demo

@@ -15,7 +15,8 @@ static void usage(void)
 	       "\n"
 	       "Show every image in the catalog, or those of the pool POOL: name, pool, thin\n"
 	       "device id, parent, size, file system, whether it is sealed and active, and how\n"
-	       "many containers share it.  Images registered from an existing file or device\n"
+	       "many containers share it, and the SELinux label it is active with.  Images\n"
+	       "registered from an existing file or device\n"
 	       "show \"file\" or \"block\" in place of a pool.\n"
 	       "\n"
 	       "Options:\n"
@@ -30,16 +31,17 @@ static int print_row(const struct srfs_image_report *r, void *userdata)
 	char size[32], id[24];
 
 	if ((*rows)++ == 0)
-		printf("%-24s %-16s %6s %-24s %7s %-8s %6s %6s %6s\n", "IMAGE", "POOL", "ID",
-		       "PARENT", "SIZE", "FS", "SEALED", "ACTIVE", "SHARES");
+		printf("%-24s %-16s %6s %-24s %7s %-8s %6s %6s %6s  %s\n", "IMAGE", "POOL", "ID",
+		       "PARENT", "SIZE", "FS", "SEALED", "ACTIVE", "SHARES", "LABEL");
 	if (img->kind == SRFS_IMAGE_POOL)
 		snprintf(id, sizeof(id), "%" PRIu64, img->device_id);
 	else
 		snprintf(id, sizeof(id), "-");
-	printf("%-24s %-16s %6s %-24s %7s %-8s %6s %6s %6u\n", img->name,
+	printf("%-24s %-16s %6s %-24s %7s %-8s %6s %6s %6u  %s\n", img->name,
 	       img->kind == SRFS_IMAGE_POOL ? img->pool : srfs_image_kind_name(img->kind), id,
 	       img->parent[0] ? img->parent : "-", srfs_size_format(size, sizeof(size), img->size),
-	       img->fs, img->sealed ? "yes" : "no", r->active ? "yes" : "no", r->shares);
+	       img->fs, img->sealed ? "yes" : "no", r->active ? "yes" : "no", r->shares,
+	       r->context[0] ? r->context : "-");
 	return 0;
 }
 
@@ -63,6 +65,7 @@ static int add_json(const struct srfs_image_report *r, void *userdata)
 	srfs_json_add_bool(o, "sealed", img->sealed);
 	srfs_json_add_bool(o, "active", r->active);
 	srfs_json_add_u64(o, "shares", r->shares);
+	srfs_json_add_string(o, "label", r->context[0] ? r->context : NULL);
 	srfs_json_add_u64(o, "created", img->created);
 	srfs_json_append(userdata, o);
 	return 0;

@@ -25,7 +25,8 @@ static void usage(void)
 	       "derived from DIR) and records it in utab, so that umount DIR releases it.\n"
 	       "\n"
 	       "Options:\n"
-	       "  -o OPTIONS             id=ID; ro, defaults, nosuid, nodev, noauto, nofail, x-*\n"
+	       "  -o OPTIONS             id=ID, context=LABEL; ro, defaults, nosuid, nodev,\n"
+	       "                         noauto, nofail, x-*\n"
 	       "  -s                     sloppy: ignore options it does not know\n"
 	       "  -f                     fake: check everything, mount nothing\n"
 	       "  -n                     do not record the share in utab\n"
@@ -129,7 +130,8 @@ int main(int argc, char **argv)
 	if (fake)
 		return MNT_EX_SUCCESS;
 
-	if (srfs_share_create(image, mo.id, target, NULL) < 0)
+	struct srfs_share_options so = { .context = mo.context[0] ? mo.context : NULL };
+	if (srfs_share_create(image, mo.id, target, &so) < 0)
 		return MNT_EX_FAIL;
 	if (!no_utab && record_in_utab(image, target, mo.id) < 0) {
 		/* Without its utab entry umount would not find us: undo the share. */

@@ -13,8 +13,8 @@ static void usage(void)
 {
 	printf("Usage: %s [IMAGE] [--json]\n"
 	       "\n"
-	       "Show every share, or the shares of IMAGE: container id, image, target, mode\n"
-	       "and since when.  Reads the share records, not the mount table.\n"
+	       "Show every share, or the shares of IMAGE: container id, image, mode, since\n"
+	       "when, target and SELinux label.  Reads the share records, not the mount table.\n"
 	       "\n"
 	       "Options:\n"
 	       "      --json                 print JSON instead of a table\n" SRFS_COMMON_HELP,
@@ -35,9 +35,11 @@ static int print_row(const struct srfs_share *s, void *userdata)
 	char since[32];
 
 	if ((*rows)++ == 0)
-		printf("%-24s %-24s %-8s %-20s %s\n", "ID", "IMAGE", "MODE", "SINCE", "TARGET");
+		printf("%-24s %-24s %-8s %-20s %s  %s\n", "ID", "IMAGE", "MODE", "SINCE", "TARGET",
+		       "LABEL");
 	format_time(s->since, since, sizeof(since));
-	printf("%-24s %-24s %-8s %-20s %s\n", s->id, s->image, s->mode, since, s->target);
+	printf("%-24s %-24s %-8s %-20s %s  %s\n", s->id, s->image, s->mode, since, s->target,
+	       s->context[0] ? s->context : "-");
 	return 0;
 }
 
@@ -52,6 +54,7 @@ static int add_json(const struct srfs_share *s, void *userdata)
 	srfs_json_add_string(o, "target", s->target);
 	srfs_json_add_string(o, "mode", s->mode);
 	srfs_json_add_string(o, "since", since);
+	srfs_json_add_string(o, "label", s->context[0] ? s->context : NULL);
 	srfs_json_append(userdata, o);
 	return 0;
 }

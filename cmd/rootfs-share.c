@@ -9,6 +9,7 @@
 static void usage(void)
 {
 	printf("Usage: %s IMAGE ID TARGET [--mode ro|overlay|snapshot] [--upper-dir DIR]\n"
+	       "       [--context LABEL]\n"
 	       "\n"
 	       "Make the directory TARGET the root file system of container ID on image IMAGE\n"
 	       "(activated first if need be): by default a read-only, nosuid, nodev, private\n"
@@ -21,17 +22,20 @@ static void usage(void)
 	       "                             whose lower layer is the image's shared mount;\n"
 	       "                             snapshot: writable, a thin snapshot device of its own\n"
 	       "      --upper-dir DIR        overlay: keep the container's writes in DIR/upper\n"
-	       "                             (default: under the runtime directory)\n" SRFS_COMMON_HELP,
+	       "                             (default: under the runtime directory)\n"
+	       "      --context LABEL        the SELinux label the image must have (activating\n"
+	       "                             it with that label if it is not active)\n" SRFS_COMMON_HELP,
 	       srfs_log_prog());
 }
 
-enum { OPT_MODE = 256, OPT_UPPER_DIR };
+enum { OPT_MODE = 256, OPT_UPPER_DIR, OPT_CONTEXT };
 
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "upper-dir", required_argument, NULL, OPT_UPPER_DIR },
+		{ "context", required_argument, NULL, OPT_CONTEXT },
 		SRFS_COMMON_OPTIONS,
 		{ 0 },
 	};
@@ -58,6 +62,11 @@ int main(int argc, char **argv)
 			break;
 		case OPT_UPPER_DIR:
 			o.upper_dir = optarg;
+			break;
+		case OPT_CONTEXT:
+			if (!*optarg)
+				return srfs_cli_usage_error("--context: empty label");
+			o.context = optarg;
 			break;
 		default:
 			return srfs_cli_bad_option(argv);

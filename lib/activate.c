@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "activate.h"
+#include "context.h"
 #include "crash.h"
 #include "dm.h"
 #include "image.h"
@@ -127,13 +128,64 @@ static int mount_point(const struct srfs_state *st, const char *name, char **pat
 	return *path ? 0 : log_errno(-ENOMEM, "cannot activate image %s", name);
 }
 
+/*
+ * The label to mount the image with, in canonical form, into LABEL ("" for
+ * none): --context's, or the policy's default for shared read-only content.
+ */
+static int choose_label(const struct srfs_activate_options *o, char *label, size_t size)
+{
+	char wanted[SRFS_CONTEXT_MAX], file[256];
+	int r;
+
+	label[0] = '\0';
+	if (!srfs_context_enabled()) {
+		if (o->context)
+			log_info("SELinux is disabled: label %s is not used", o->context);
+		return 0;
+	}
+	if (o->no_context)
+		return 0;
+	if (o->context) {
+		r = srfs_context_canonical(o->context, label, size);
+		if (r == -EINVAL)
+			log_error("SELinux label '%s' is not valid in the loaded policy", o->context);
+		else if (r < 0)
+			log_errno(r, "cannot check SELinux label '%s'", o->context);
+		return r;
+	}
+	r = srfs_label_default_ro(wanted, sizeof(wanted), file, sizeof(file));
+	if (r < 0) {
+		log_error("no default SELinux label for images: %s has no ro_file entry (give one "
+			  "with --context, or use --no-context)",
+			  file);
+		return r;
+	}
+	r = srfs_context_canonical(wanted, label, size);
+	if (r == -EINVAL)
+		log_error("the default SELinux label '%s' (ro_file in %s) is not defined by the "
+			  "loaded policy: give a label with --context, or use --no-context",
+			  wanted, file);
+	else if (r < 0)
+		log_errno(r, "cannot check SELinux label '%s'", wanted);
+	return r;
+}
+
+/* The options that keep FS's read-only mount from writing, and the label. */
+static int mount_data(const char *fs_data, const char *label, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s%s%s%s%s", fs_data ? fs_data : "",
+			 fs_data && *label ? "," : "", *label ? "context=\"" : "", label,
+			 *label ? "\"" : "");
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 static void print_mount(const char *path, bool quiet)
 {
 	if (!quiet)
 		printf("%s\n", path);
 }
 
-int srfs_image_activate(const char *name, bool quiet)
+int srfs_image_activate(const char *name, const struct srfs_activate_options *o)
 {
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
 	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
@@ -142,6 +194,7 @@ int srfs_image_activate(const char *name, bool quiet)
 	_cleanup_(srfs_loop_close) struct srfs_loop loop = SRFS_LOOP_INIT;
 	_cleanup_close_ int mnt_fd = -1;
 	const char *type, *data;
+	char options[SRFS_CONTEXT_MAX + 64];
 	bool made_dm = false;
 	dev_t devno = 0;
 	struct stat s;
@@ -178,7 +231,20 @@ int srfs_image_activate(const char *name, bool quiet)
 	if (mounted < 0)
 		return log_errno(mounted, "cannot inspect %s", a.mount);
 	if (r == 0 && mounted && fstat(mnt_fd, &s) == 0 && s.st_dev == old.dev) {
-		print_mount(a.mount, quiet);
+		/* A label asked for must be the one it has: a mount's label cannot change. */
+		if (o->context || o->no_context) {
+			char label[SRFS_CONTEXT_MAX];
+			r = choose_label(o, label, sizeof(label));
+			if (r < 0)
+				return r;
+			if (!streq(label, old.context)) {
+				log_error("image %s is active with %s%s%s: deactivate it to change that",
+					  name, old.context[0] ? "label '" : "no label",
+					  old.context, old.context[0] ? "'" : "");
+				return -EBUSY;
+			}
+		}
+		print_mount(a.mount, o->quiet);
 		return 0;
 	}
 	if (mounted) {
@@ -188,6 +254,10 @@ int srfs_image_activate(const char *name, bool quiet)
 
 	snprintf(a.name, sizeof(a.name), "%s", name);
 	snprintf(a.fs, sizeof(a.fs), "%s", img.fs);
+	/* The label is checked before anything is made. */
+	r = choose_label(o, a.context, sizeof(a.context));
+	if (r < 0)
+		return r;
 	if (img.kind == SRFS_IMAGE_POOL) {
 		r = thin_device(&st, &img, a.dm_name, sizeof(a.dm_name), &devno);
 		if (r < 0)
@@ -217,7 +287,10 @@ int srfs_image_activate(const char *name, bool quiet)
 		if (r < 0)
 			goto fail;
 		mount_type(img.fs, &type, &data);
-		if (mount(a.device, a.mount, type, MS_RDONLY | MS_NOSUID | MS_NODEV, data) < 0) {
+		r = mount_data(data, a.context, options, sizeof(options));
+		if (r < 0)
+			goto fail;
+		if (mount(a.device, a.mount, type, MS_RDONLY | MS_NOSUID | MS_NODEV, options) < 0) {
 			r = log_errno(negative_errno(), "cannot mount image %s (%s on %s)", name,
 				      img.fs, a.device);
 			goto fail;
@@ -235,8 +308,9 @@ int srfs_image_activate(const char *name, bool quiet)
 	r = srfs_active_image_save(&st, &a);
 	if (r < 0)
 		goto fail_mounted;
-	log_verbose("image %s is active: %s on %s", name, a.device, a.mount);
-	print_mount(a.mount, quiet);
+	log_verbose("image %s is active: %s on %s%s%s", name, a.device, a.mount,
+		    a.context[0] ? ", label " : "", a.context);
+	print_mount(a.mount, o->quiet);
 	return 0;
 
 fail_mounted:
@@ -245,90 +319,4 @@ fail:
 	if (made_dm && img.kind == SRFS_IMAGE_POOL)
 		srfs_dm_remove(a.dm_name, false);
 	return r;
-}
-
-int srfs_image_deactivate(const char *name, const struct srfs_deactivate_options *o)
-{
-	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
-	_cleanup_(srfs_active_image_clear) struct srfs_active_image a = { 0 };
-	char shares[512];
-	unsigned n_shares;
-	int r;
-
-	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG);
-	if (r == -ENOENT) {
-		log_info("image %s is not active", name);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	r = srfs_lock_take(&lock, st.run_fd, SRFS_LOCK_IMAGE, name, false);
-	if (r < 0)
-		return r;
-	r = srfs_active_image_load(st.run_fd, name, &a);
-	if (r == -ENOENT) {
-		_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
-		if (srfs_image_load(st.catalog_fd, name, &img) == -ENOENT) {
-			log_error("unknown image %s", name);
-			return -ENOENT;
-		}
-		log_info("image %s is not active", name);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	r = srfs_share_names(&st, name, &n_shares, shares, sizeof(shares));
-	if (r < 0)
-		return r;
-	if (n_shares && o->if_unused)
-		return 0;
-	if (n_shares && !o->lazy) {
-		log_error("image %s is shared by %u container%s: %s (release them first, or use "
-			  "--lazy)",
-			  name, n_shares, n_shares == 1 ? "" : "s", shares);
-		return -EBUSY;
-	}
-
-	if (umount2(a.mount, UMOUNT_NOFOLLOW | (o->lazy ? MNT_DETACH : 0)) < 0 && errno != EINVAL &&
-	    errno != ENOENT) {
-		r = negative_errno();
-		if (r == -EBUSY)
-			log_error("image %s is busy: something uses its mount %s (use --lazy)", name,
-				  a.mount);
-		else
-			log_errno(r, "cannot unmount image %s from %s", name, a.mount);
-		return r;
-	}
-	srfs_crash_point("image-deactivate:unmount");
-	if (a.dm_name[0]) {
-		/* Still held by shares (--lazy): the kernel removes it when the last one goes. */
-		bool deferred = o->lazy && n_shares > 0;
-		r = srfs_dm_available(true) < 0 ? 0 : srfs_dm_remove(a.dm_name, deferred);
-		if (r == -EBUSY && o->lazy)
-			r = srfs_dm_remove(a.dm_name, true);
-		if (r == -ENXIO || r == -ENODEV)
-			r = 0; /* already gone */
-		if (r == -EBUSY)
-			log_error("device %s of image %s is busy (a mount of it outside shared-rootfs? "
-				  "use --lazy)",
-				  a.dm_name, name);
-		else if (r < 0)
-			log_errno(r, "cannot remove device %s", a.dm_name);
-		if (r < 0)
-			return r;
-	}
-	/* A loop device (autoclear) detaches by itself with the last mount of it. */
-	r = srfs_active_image_forget(&st, name);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int mnt = -1;
-	if (srfs_state_subdir(st.run_fd, st.run_path, SRFS_RUN_MNT_DIR, false, &mnt) == 0)
-		unlinkat(mnt, name, AT_REMOVEDIR);
-	if (n_shares)
-		log_info("image %s deactivated; its %u share%s keep%s it until released", name,
-			 n_shares, n_shares == 1 ? "" : "s", n_shares == 1 ? "s" : "");
-	else
-		log_verbose("image %s deactivated", name);
-	return 0;
 }

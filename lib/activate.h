@@ -14,8 +14,19 @@
 
 #include <stdbool.h>
 
-/* image-activate: prints (unless QUIET) the mount's path; a second call prints it again. */
-int srfs_image_activate(const char *name, bool quiet);
+struct srfs_activate_options {
+	bool quiet;          /* do not print the mount's path */
+	const char *context; /* the SELinux label to mount with (NULL: the default) */
+	bool no_context;     /* mount without a label */
+};
+
+/*
+ * image-activate: prints the mount's path; a second call prints it again.
+ * With SELinux enabled the image is mounted with context=LABEL: --context's,
+ * or by default the ro_file entry of the policy's lxc_contexts; the label is
+ * checked against the loaded policy first.
+ */
+int srfs_image_activate(const char *name, const struct srfs_activate_options *o);
 
 struct srfs_deactivate_options {
 	bool lazy;      /* detach the mount even while shared; the device goes with the last share */

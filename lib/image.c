@@ -408,10 +408,13 @@ int srfs_image_report(const char *pool,
 		}
 		if (pool && (img.kind != SRFS_IMAGE_POOL || !streq(img.pool, pool)))
 			continue;
+		_cleanup_(srfs_active_image_clear) struct srfs_active_image a = { 0 };
+		bool active = st.run_fd >= 0 && srfs_active_image_load(st.run_fd, img.name, &a) == 0;
 		struct srfs_image_report rep = {
 			.image = &img,
-			.active = image_active(&st, img.name),
+			.active = active,
 			.shares = counts[i],
+			.context = a.context,
 		};
 		q = fn(&rep, userdata);
 		if (q < 0) {

@@ -98,6 +98,7 @@ struct srfs_image_report {
 	const struct srfs_image *image;
 	bool active;
 	unsigned shares;
+	const char *context; /* the SELinux label it is active with ("" for none) */
 };
 
 /* Calls FN for each image (of POOL, or every one), sorted by name. */

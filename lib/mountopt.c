@@ -28,6 +28,16 @@ int srfs_mount_options_parse(const char *opts, bool sloppy, struct srfs_mount_op
 		return 0;
 	for (const char *p = opts; *p;) {
 		const char *end = strchrnul(p, ',');
+		/* A quoted value may hold commas: context="a:b:c:s0:c1,c2". */
+		const char *quote = memchr(p, '"', (size_t)(end - p));
+		if (quote) {
+			const char *close = strchr(quote + 1, '"');
+			if (!close) {
+				snprintf(err, err_size, "unbalanced quote in options");
+				return -EINVAL;
+			}
+			end = strchrnul(close, ',');
+		}
 		size_t len = (size_t)(end - p);
 		const char *eq = memchr(p, '=', len);
 		size_t key_len = eq ? (size_t)(eq - p) : len;
@@ -52,6 +62,19 @@ int srfs_mount_options_parse(const char *opts, bool sloppy, struct srfs_mount_op
 				return -EINVAL;
 			}
 			memcpy(out->id, value, vlen + 1);
+		} else if (key_len == 7 && memcmp(p, "context", 7) == 0 && eq) {
+			const char *v = eq + 1;
+			size_t vlen = len - 8;
+			if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
+				v++;
+				vlen -= 2;
+			}
+			if (vlen == 0 || vlen >= sizeof(out->context) || memchr(v, '"', vlen)) {
+				snprintf(err, err_size, "invalid SELinux label in option context=");
+				return -EINVAL;
+			}
+			memcpy(out->context, v, vlen);
+			out->context[vlen] = '\0';
 		} else if (!eq && is_accepted(p, len)) {
 			/* read-only, nosuid and nodev in any case */
 		} else if ((key_len >= 2 && memcmp(p, "x-", 2) == 0) ||

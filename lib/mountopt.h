@@ -4,6 +4,8 @@
  * parser, no I/O.
  *
  *   id=ID           the container id of the share (default: derived from the target)
+ *   context=LABEL   the SELinux label the image must have (quotes around LABEL,
+ *                   as fstab needs for labels with commas, are removed)
  *   ro, rw, defaults, nosuid, nodev, auto, noauto, nofail, _netdev, owner, user, ...
  *                   accepted: every share is read-only, nosuid and nodev whatever
  *                   they say (mount(8) itself adds "rw" when "ro" is not given),
@@ -20,6 +22,7 @@
 
 struct srfs_mount_options {
 	char id[SRFS_NAME_MAX + 1]; /* "" when not given */
+	char context[256];          /* "" when not given */
 };
 
 /* 0, or -EINVAL with a one-line reason in ERR. */

@@ -11,6 +11,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
+#include "context.h"
 #include "crash.h"
 #include "image.h"
 #include "lock.h"
@@ -29,6 +30,7 @@ static const struct srfs_record_key active_keys[] = {
 	{ "fs", true },
 	{ "dev", true },
 	{ "since", true },
+	{ "context", false },
 	{ 0 },
 };
 
@@ -40,6 +42,7 @@ static const struct srfs_record_key share_keys[] = {
 	{ "since", true },
 	{ "upper", false },
 	{ "upper_default", false },
+	{ "context", false },
 	{ 0 },
 };
 
@@ -128,6 +131,8 @@ int srfs_active_image_load(int run_fd, const char *name, struct srfs_active_imag
 	snprintf(a->dm_name, sizeof(a->dm_name), "%s", v ? v : "");
 	v = srfs_record_get(&rec, "fs");
 	snprintf(a->fs, sizeof(a->fs), "%s", v);
+	v = srfs_record_get(&rec, "context");
+	snprintf(a->context, sizeof(a->context), "%s", v ? v : "");
 	if (!a->mount || !a->device || a->mount[0] != '/' ||
 	    parse_devno(srfs_record_get(&rec, "dev"), &a->dev) < 0 ||
 	    srfs_record_get_u64(&rec, "since", &a->since) < 0) {
@@ -152,6 +157,8 @@ int srfs_active_image_save(const struct srfs_state *st, const struct srfs_active
 		r = set_devno(&rec, "dev", a->dev);
 	if (r == 0)
 		r = srfs_record_set_u64(&rec, "since", a->since);
+	if (r == 0 && a->context[0])
+		r = srfs_record_set(&rec, "context", a->context);
 	if (r < 0)
 		return log_errno(r, "cannot record image %s", a->name);
 	return save_runtime(st, SRFS_RUN_IMAGES_DIR, a->name, "image", &rec);
@@ -200,6 +207,8 @@ int srfs_share_load(int run_fd, const char *id, struct srfs_share *s)
 		return -EBADMSG;
 	}
 	s->upper_default = upper_default && streq(upper_default, "1");
+	const char *context = srfs_record_get(&rec, "context");
+	snprintf(s->context, sizeof(s->context), "%s", context ? context : "");
 	return 0;
 }
 
@@ -219,6 +228,8 @@ int srfs_share_save(const struct srfs_state *st, const struct srfs_share *s)
 		r = srfs_record_set(&rec, "upper", s->upper);
 	if (r == 0 && s->upper)
 		r = srfs_record_set(&rec, "upper_default", s->upper_default ? "1" : "0");
+	if (r == 0 && s->context[0])
+		r = srfs_record_set(&rec, "context", s->context);
 	if (r < 0)
 		return log_errno(r, "cannot record share %s", s->id);
 	return save_runtime(st, SRFS_SHARES_DIR, s->id, "share", &rec);
@@ -532,8 +543,23 @@ static bool image_mounted(const struct srfs_active_image *a)
 	return fd >= 0 && is_share_mount(fd, a->dev) == 1;
 }
 
-/* Takes IMAGE's lock shared with the image active (activating it if need be). */
-static int hold_active_image(const struct srfs_state *st, const char *image,
+/* Does the active image carry the label LABEL ("" for none)?  Says why not. */
+static int check_label(const struct srfs_active_image *a, const char *label)
+{
+	if (streq(a->context, label))
+		return 0;
+	log_error("image %s is active with %s%s%s, not %s%s%s (deactivate it to relabel it)",
+		  a->name, a->context[0] ? "label '" : "no label", a->context,
+		  a->context[0] ? "'" : "", label[0] ? "'" : "no label", label,
+		  label[0] ? "'" : "");
+	return -EINVAL;
+}
+
+/*
+ * Takes IMAGE's lock shared with the image active (activating it if need
+ * be), labeled LABEL when LABEL is not NULL.
+ */
+static int hold_active_image(const struct srfs_state *st, const char *image, const char *label,
 			     struct srfs_lock *lock, struct srfs_active_image *active)
 {
 	int r = srfs_lock_take(lock, st->run_fd, SRFS_LOCK_IMAGE, image, true);
@@ -543,10 +569,15 @@ static int hold_active_image(const struct srfs_state *st, const char *image,
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r == 0 && image_mounted(active))
-		return 0;
+		return label ? check_label(active, label) : 0;
 	/* Not active (or its mount is gone): image-activate does it, or says why not. */
 	srfs_lock_release(lock);
-	const char *args[] = { "--quiet", image, NULL };
+	const char *args[] = { "--quiet", image, NULL, NULL, NULL };
+	if (label && *label) {
+		args[1] = "--context";
+		args[2] = label;
+		args[3] = image;
+	}
 	r = srfs_run_tool("image-activate", args);
 	if (r < 0)
 		return r;
@@ -557,6 +588,27 @@ static int hold_active_image(const struct srfs_state *st, const char *image,
 		log_error("image %s was deactivated again before it could be shared", image);
 		return -ESTALE;
 	}
+	return r == 0 && label ? check_label(active, label) : r;
+}
+
+/* The label asked for, canonical ("" when SELinux is disabled), or NULL for any. */
+static int wanted_label(const char *context, char *label, size_t size, const char **out)
+{
+	*out = NULL;
+	if (!context)
+		return 0;
+	label[0] = '\0';
+	*out = label;
+	if (!srfs_context_enabled()) {
+		log_verbose("SELinux is disabled: label %s is not used", context);
+		*out = NULL;
+		return 0;
+	}
+	int r = srfs_context_canonical(context, label, size);
+	if (r == -EINVAL)
+		log_error("SELinux label '%s' is not valid in the loaded policy", context);
+	else if (r < 0)
+		log_errno(r, "cannot check SELinux label '%s'", context);
 	return r;
 }
 
@@ -650,7 +702,8 @@ static int upper_remove(const char *dir, bool is_default, bool keep)
 }
 
 /* Mounts an overlay of LOWER (the image's mount) at TARGET_FD: nosuid, nodev, private. */
-static int overlay_mount(const char *lower, const char *dir, int target_fd, const char *target)
+static int overlay_mount(const char *lower, const char *dir, const char *label, int target_fd,
+			 const char *target)
 {
 	_cleanup_free_ char *upper = srfs_path_join(dir, "upper");
 	_cleanup_free_ char *work = srfs_path_join(dir, "work");
@@ -668,6 +721,8 @@ static int overlay_mount(const char *lower, const char *dir, int target_fd, cons
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
+	    /* The image's label, so the container sees one label whatever it writes. */
+	    (*label && fsconfig(fs, FSCONFIG_SET_STRING, "context", label, 0) < 0) ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return log_errno(negative_errno(), "cannot mount an overlay at %s (upper %s)",
 				 target, upper);
@@ -700,13 +755,18 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 		return srfs_run_tool(SRFS_SNAPSHOT_HELPER, args);
 	}
 
+	char label_buf[SRFS_CONTEXT_MAX];
+	const char *label;
+	r = wanted_label(o ? o->context : NULL, label_buf, sizeof(label_buf), &label);
+	if (r < 0)
+		return r;
 	r = srfs_share_open_target(target_arg, &target_fd, &target);
 	if (r < 0)
 		return r;
 	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
 	if (r < 0)
 		return r;
-	r = hold_active_image(&st, image, &image_lock, &active);
+	r = hold_active_image(&st, image, label, &image_lock, &active);
 	if (r < 0)
 		return r;
 	r = srfs_lock_take(&share_lock, st.run_fd, SRFS_LOCK_SHARE, id, false);
@@ -765,6 +825,7 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 	snprintf(s.id, sizeof(s.id), "%s", id);
 	snprintf(s.image, sizeof(s.image), "%s", image);
 	snprintf(s.mode, sizeof(s.mode), "%s", mode);
+	snprintf(s.context, sizeof(s.context), "%s", active.context);
 	r = srfs_share_save(&st, &s);
 	if (r < 0)
 		goto fail;
@@ -772,7 +833,7 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 	if (overlay) {
 		r = upper_prepare(upper, active.mount);
 		if (r == 0)
-			r = overlay_mount(active.mount, upper, target_fd, target);
+			r = overlay_mount(active.mount, upper, active.context, target_fd, target);
 	} else {
 		r = bind_read_only(active.mount, target_fd, target);
 	}

@@ -37,6 +37,7 @@ struct srfs_active_image {
 	char fs[32];
 	dev_t dev;      /* st_dev of the mount: the one file system all shares show */
 	uint64_t since;
+	char context[256]; /* its SELinux label ("" when none) */
 };
 
 void srfs_active_image_clear(struct srfs_active_image *a);
@@ -58,6 +59,7 @@ struct srfs_share {
 	uint64_t since;
 	char *upper;   /* overlay: the directory holding upper/ and work/ */
 	bool upper_default; /* ... made under the runtime directory (removed with the share) */
+	char context[256]; /* the image's SELinux label, which the share shows */
 };
 
 void srfs_share_clear(struct srfs_share *s);
@@ -78,6 +80,7 @@ int srfs_share_names(const struct srfs_state *st, const char *image, unsigned *c
 struct srfs_share_options {
 	const char *mode;      /* SRFS_MODE_RO (default) or SRFS_MODE_OVERLAY */
 	const char *upper_dir; /* overlay: where upper/ and work/ go (default: runtime dir) */
+	const char *context;   /* the label the image must have (NULL: whatever it has) */
 };
 
 /* rootfs-share: makes TARGET the root of container ID on IMAGE. */

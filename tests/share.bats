@@ -42,7 +42,7 @@ teardown() {
 		echo "$line" | grep -q " ro,nosuid,nodev,"
 		! echo "$line" | grep -qE "shared:|master:"
 		[ "$(rootfs-list img | tail -n +2 | wc -l)" = 100 ]
-		image-list | grep -qE "^img +file .* yes +100$"
+		image-list | grep -qE "^img +file .* yes +100 +-$"
 		for i in $(seq 100); do rootfs-release c$i; done
 		image-deactivate img
 		[ -z "$(ls "$SHARED_ROOTFS_RUNDIR/shares")" ]
@@ -107,7 +107,7 @@ teardown() {
 		[ "$(cat c1/etc/motd)" = "hello from img" ]
 		# Without id= the share is keyed by its target.
 		mount -t shared-rootfs img c2
-		rootfs-list | grep -qE "^mnt-[0-9a-f]{16} +img .* $PWD/c2\$"
+		rootfs-list | grep -qE "^mnt-[0-9a-f]{16} +img .* $PWD/c2  -$"
 		umount c1
 		umount "$PWD/c2"
 		[ -z "$(rootfs-list)" ]
@@ -150,7 +150,7 @@ teardown() {
 		for p in "${pids[@]}"; do wait $p; done
 		[ -z "$(find "$SHARED_ROOTFS_RUNDIR/shares" "$SHARED_ROOTFS_RUNDIR/targets" -type f)" ]
 		[ "$(grep -c " $PWD/c" /proc/self/mountinfo)" = 0 ]
-		image-list | grep -qE "^img +file .* no +0$"
+		image-list | grep -qE "^img +file .* no +0 +-$"
 	' _ "$BATS_TEST_DIRNAME/.."
 	assert_success
 }
@@ -239,9 +239,9 @@ rootfs-release: no share at $BATS_TEST_TMPDIR/c2"
 		image-deactivate --lazy img 2>&1 | grep -q "image img deactivated; its 1 share keeps it until released"
 		[ "$(cat c1/etc/motd)" = "hello from img" ]
 		[ "$(grep -c " $SHARED_ROOTFS_RUNDIR/mnt/img " /proc/self/mountinfo)" = 0 ]
-		image-list | grep -qE "^img +file .* no +1$"
+		image-list | grep -qE "^img +file .* no +1 +-$"
 		rootfs-share img c2 "$PWD/c2"
-		image-list | grep -qE "^img +file .* yes +2$"
+		image-list | grep -qE "^img +file .* yes +2 +-$"
 		rootfs-release c1
 		rootfs-release c2 --deactivate
 		[ "$(grep -c " $PWD/c" /proc/self/mountinfo)" = 0 ]

@@ -19,6 +19,14 @@ TEST(mount_options_accepted)
 	/* Sloppy: unknown options are ignored, not the id. */
 	CHECK(srfs_mount_options_parse("bogus,id=a,size=3", true, &mo, err, sizeof(err)) == 0);
 	CHECK_STREQ(mo.id, "a");
+	/* Labels, quoted or not, with commas in their category set. */
+	CHECK(srfs_mount_options_parse("id=b,context=\"system_u:object_r:usr_t:s0:c1,c2\",ro", false,
+				       &mo, err, sizeof(err)) == 0);
+	CHECK_STREQ(mo.context, "system_u:object_r:usr_t:s0:c1,c2");
+	CHECK_STREQ(mo.id, "b");
+	CHECK(srfs_mount_options_parse("context=system_u:object_r:usr_t:s0", false, &mo, err,
+				       sizeof(err)) == 0);
+	CHECK_STREQ(mo.context, "system_u:object_r:usr_t:s0");
 }
 
 TEST(mount_options_refused)
@@ -33,7 +41,8 @@ TEST(mount_options_refused)
 		{ "id=../x", "invalid container id '../x': must not start with '.' or '-'" },
 		{ "id=a/b", "invalid container id 'a/b': " },
 		{ "exec", "unknown option 'exec'" },
-		{ "context=system_u:object_r:x_t:s0", "unknown option 'context=system_u:object_r:x_t:s0'" },
+		{ "context=", "invalid SELinux label in option context=" },
+		{ "context=\"a:b", "unbalanced quote in options" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct srfs_mount_options mo;

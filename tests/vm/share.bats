@@ -96,7 +96,7 @@ teardown() {
 	assert_one_line_error "rootfs-share: pool $POOL of image img is not active (activate it with: thinpool-create $POOL)"
 	[ -z "$(rootfs-list)" ]
 	run image-list
-	assert_line --regexp "^img .* no +0$"
+	assert_line --regexp "^img .* no +0 +-$"
 }
 
 @test "mount -t shared-rootfs of a pool image through mount(8) and umount(8)" {
