@@ -6,6 +6,7 @@
 #   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
 #   make demo            the whole flow on a throwaway loop-backed pool
 #   make install         PREFIX, DESTDIR, sbindir, helperdir, mandir, ... are honoured
+#   make dist            a release tarball; make distcheck checks it builds and passes alone
 #
 # Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (warnings are errors), B (build dir).
 
@@ -21,6 +22,9 @@ bashcompdir ?= $(datarootdir)/bash-completion/completions
 helperdir ?= /sbin
 libexecdir ?= $(exec_prefix)/libexec
 pkglibexecdir := $(libexecdir)/shared-rootfs
+# Boot files: a systemd unit and an init script for systems without systemd.
+systemdunitdir ?= $(PREFIX)/lib/systemd/system
+initddir ?= /etc/init.d
 
 B ?= build
 CC ?= cc
@@ -43,7 +47,7 @@ SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 # ---- the tools ---------------------------------------------------------------
 # <tool>_PKGS: the system libraries (pkg-config names) that tool links.
 TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list \
-	image-activate image-deactivate rootfs-share rootfs-release rootfs-list
+	image-activate image-deactivate rootfs-share rootfs-release rootfs-list shared-rootfs-boot
 thinpool-create_PKGS := devmapper blkid
 thinpool-status_PKGS := devmapper blkid json-c
 thinpool-remove_PKGS := devmapper blkid
@@ -56,6 +60,7 @@ image-deactivate_PKGS := devmapper blkid
 rootfs-share_PKGS :=
 rootfs-release_PKGS :=
 rootfs-list_PKGS := json-c
+shared-rootfs-boot_PKGS := devmapper blkid libselinux
 # The mount(8) helpers, installed into helperdir.
 MOUNT_HELPERS := mount.shared-rootfs umount.shared-rootfs
 mount.shared-rootfs_PKGS := mount
@@ -78,9 +83,15 @@ HELPER_BINS := $(HELPERS:%=$(B)/tests/helpers/%)
 MAN_SRCS := $(sort $(wildcard man/*.scd))
 MAN_PAGES := $(MAN_SRCS:man/%.scd=$(B)/man/%) $(B)/man/umount.shared-rootfs.8
 
+BOOT_FILES := $(B)/boot/shared-rootfs.service $(B)/boot/shared-rootfs.init
+
 .PHONY: all man
-all: $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(LIBEXEC_BINS) $(HELPER_BINS) man
+all: $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(LIBEXEC_BINS) $(HELPER_BINS) man $(BOOT_FILES)
 man: $(MAN_PAGES)
+
+$(B)/boot/%: boot/%.in
+	@mkdir -p $(@D)
+	sed 's|@sbindir@|$(sbindir)|g' $< >$@.tmp && mv $@.tmp $@
 
 # umount.shared-rootfs is described with mount.shared-rootfs.
 $(B)/man/umount.shared-rootfs.8:
@@ -176,6 +187,12 @@ install: all
 	install -m 0755 $(TOOL_BINS) $(DESTDIR)$(sbindir)/
 	install -m 0755 $(MOUNT_HELPER_BINS) $(DESTDIR)$(helperdir)/
 	install -m 0755 $(LIBEXEC_BINS) $(DESTDIR)$(pkglibexecdir)/
+	install -d $(DESTDIR)$(systemdunitdir) $(DESTDIR)$(initddir)
+	sed 's|@sbindir@|$(sbindir)|g' boot/shared-rootfs.service.in \
+		>$(DESTDIR)$(systemdunitdir)/shared-rootfs.service
+	sed 's|@sbindir@|$(sbindir)|g' boot/shared-rootfs.init.in >$(DESTDIR)$(initddir)/shared-rootfs
+	chmod 0644 $(DESTDIR)$(systemdunitdir)/shared-rootfs.service
+	chmod 0755 $(DESTDIR)$(initddir)/shared-rootfs
 	install -m 0644 $(filter %.7,$(MAN_PAGES)) $(DESTDIR)$(mandir)/man7/
 	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(mandir)/man8/
 	install -m 0644 $(TOOLS:%=completions/%) $(DESTDIR)$(bashcompdir)/
@@ -184,8 +201,29 @@ uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(sbindir)/%) $(TOOLS:%=$(DESTDIR)$(bashcompdir)/%)
 	rm -f $(MOUNT_HELPERS:%=$(DESTDIR)$(helperdir)/%) $(LIBEXEC:%=$(DESTDIR)$(pkglibexecdir)/%)
 	-rmdir $(DESTDIR)$(pkglibexecdir) 2>/dev/null
+	rm -f $(DESTDIR)$(systemdunitdir)/shared-rootfs.service $(DESTDIR)$(initddir)/shared-rootfs
 	rm -f $(patsubst $(B)/man/%,$(DESTDIR)$(mandir)/man7/%,$(filter %.7,$(MAN_PAGES)))
 	rm -f $(patsubst $(B)/man/%,$(DESTDIR)$(mandir)/man8/%,$(filter %.8,$(MAN_PAGES)))
 
 clean:
 	rm -rf $(B)
+
+# ---- release tarball -------------------------------------------------------------
+# make dist: every file git tracks, as $(B)/shared-rootfs-VERSION.tar.gz.
+# make distcheck: that tarball, unpacked alone, passes make check and installs
+# and uninstalls cleanly.
+DIST_NAME := shared-rootfs-$(VERSION)
+.PHONY: dist distcheck
+dist:
+	@mkdir -p $(B)
+	git ls-files -z | tar --null -T - --transform 's,^,$(DIST_NAME)/,' \
+		--owner=0 --group=0 --sort=name -czf $(B)/$(DIST_NAME).tar.gz
+	@echo "$(B)/$(DIST_NAME).tar.gz"
+
+distcheck: dist
+	rm -rf $(B)/distcheck && mkdir -p $(B)/distcheck
+	tar -C $(B)/distcheck -xzf $(B)/$(DIST_NAME).tar.gz
+	$(MAKE) -C $(B)/distcheck/$(DIST_NAME) check
+	$(MAKE) -C $(B)/distcheck/$(DIST_NAME) install uninstall DESTDIR=$(abspath $(B))/distcheck/root
+	test -z "$$(find $(B)/distcheck/root -type f)"
+	@echo "$(DIST_NAME) passes distcheck"

@@ -32,8 +32,8 @@ static void usage(void)
 	       "  -n                     do not record the share in utab\n"
 	       "  -N NAMESPACE           mount in the mount namespace NAMESPACE (a PID or a path)\n"
 	       "  -v                     verbose\n"
-	       "  -h                     show this help and exit\n"
-	       "  -V                     show the version and exit\n",
+	       "  -h, --help             show this help and exit\n"
+	       "  -V, --version          show the version and exit\n",
 	       srfs_log_prog());
 }
 

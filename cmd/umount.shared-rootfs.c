@@ -28,8 +28,8 @@ static void usage(void)
 	       "  -N NAMESPACE           unmount in the mount namespace NAMESPACE (a PID or a path)\n"
 	       "  -t TYPE                accepted and ignored\n"
 	       "  -v                     verbose\n"
-	       "  -h                     show this help and exit\n"
-	       "  -V                     show the version and exit\n",
+	       "  -h, --help             show this help and exit\n"
+	       "  -V, --version          show the version and exit\n",
 	       srfs_log_prog());
 }
 

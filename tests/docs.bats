@@ -31,6 +31,17 @@ long_options_of() { "$SRFS_BUILD/$1" --help | grep -o -- '--[a-z][a-z-]*' | sort
 	done
 }
 
+@test "every long option a tool's code accepts is in its --help" {
+	for tool in $(tools) mount.shared-rootfs umount.shared-rootfs; do
+		for opt in $(grep -o '{ "[a-z][a-z-]*", \(no\|required\)_argument' "$TOP/cmd/$tool.c" | cut -d'"' -f2); do
+			"$SRFS_BUILD/$tool" --help | grep -q -- "--$opt" || fail "$tool: --$opt is not in --help"
+		done
+	done
+	# The common ones come from lib/cli.h.
+	run "$SRFS_BUILD/image-list" --help
+	assert_output --partial "--verbose"
+}
+
 # Runs the completion of "$@" (the last word is the one being completed).
 complete_words() {
 	local tool=$1
@@ -130,7 +141,32 @@ idle"
 	assert_file_executable "$dest/sbin/umount.shared-rootfs"
 	assert_file_exist "$dest/usr/share/man/man8/umount.shared-rootfs.8"
 	assert_file_executable "$dest/usr/libexec/shared-rootfs/rootfs-snapshot"
+	# Boot files, pointing at the installed tool.
+	grep -qx "ExecStart=/usr/sbin/shared-rootfs-boot start" "$dest/usr/lib/systemd/system/shared-rootfs.service"
+	assert_file_executable "$dest/etc/init.d/shared-rootfs"
+	grep -q "^BOOT=/usr/sbin/shared-rootfs-boot$" "$dest/etc/init.d/shared-rootfs"
 	make -s -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr sbindir=/usr/sbin
 	run find "$dest" -type f
 	assert_output ""
+}
+
+@test "make dist: a tarball of every tracked file that builds and runs its unit tests alone" {
+	make -s -C "$TOP" --no-print-directory dist B="$BATS_TEST_TMPDIR/b" >/dev/null
+	tar -C "$BATS_TEST_TMPDIR" -xzf "$BATS_TEST_TMPDIR/b/shared-rootfs-0.1.0.tar.gz"
+	diff <(cd "$TOP" && git ls-files | sort) <(cd "$BATS_TEST_TMPDIR/shared-rootfs-0.1.0" && find . -type f | sed 's|^\./||' | sort)
+	run make -s -C "$BATS_TEST_TMPDIR/shared-rootfs-0.1.0" --no-print-directory DEPS=0 all unit
+	assert_success
+	assert_line --partial " passed, 0 failed"
+}
+
+@test "the systemd unit and the init script are well-formed" {
+	if command -v systemd-analyze >/dev/null; then
+		# (Not installed here: the missing program and man pages are expected.)
+		run systemd-analyze verify "$SRFS_BUILD/boot/shared-rootfs.service"
+		refute_output --regexp "Unknown|[Ii]nvalid|parse|Ignoring"
+	fi
+	run sh -n "$SRFS_BUILD/boot/shared-rootfs.init"
+	assert_success
+	run sh "$SRFS_BUILD/boot/shared-rootfs.init" bogus
+	[ "$status" -eq 3 ] || [ "$status" -eq 0 ]
 }

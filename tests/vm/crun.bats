@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# A real container runtime: crun runs containers whose root file systems are
+# read-only shares of one image.
+
+load ../helpers/common
+load ../helpers/pool
+load ../helpers/image
+load ../helpers/share
+
+setup() {
+	pool_setup
+	command -v crun >/dev/null || fail "crun is not installed (package crun)"
+	make_pool
+	mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
+	mkdir -p src/bin src/etc
+	cp "$(command -v busybox)" src/bin/busybox
+	for a in sh cat sleep touch; do ln -s busybox "src/bin/$a"; done
+	echo "hello from the shared image" >src/etc/motd
+	tar -C src -cf busybox.tar .
+	image-create -q "$POOL" busybox --size 64M --from-tar busybox.tar
+}
+teardown() {
+	for i in $(seq 10); do crun delete -f "ct$i-$$" 2>/dev/null || true; done
+	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m"; done
+	pool_teardown
+}
+
+# A bundle for container $1 whose rootfs is a share of the image.
+make_bundle() {
+	mkdir -p "$1/rootfs"
+	rootfs-share busybox "$1" "$PWD/$1/rootfs"
+	(cd "$1" && crun spec)
+	python3 - "$1/config.json" <<-'PY'
+		import json, sys
+		c = json.load(open(sys.argv[1]))
+		c['root'] = {'path': 'rootfs', 'readonly': True}
+		c['process']['terminal'] = False
+		c['process']['args'] = ['/bin/sh', '-c',
+		    'cat /etc/motd; touch /etc/x 2>/dev/null && echo WRITABLE; sleep 2; echo done']
+		json.dump(c, open(sys.argv[1], 'w'))
+	PY
+}
+
+@test "10 crun containers at once on shares of one image; nothing left after release" {
+	for i in $(seq 10); do make_bundle "ct$i"; done
+	for i in $(seq 10); do (cd "ct$i" && crun run "ct$i-$$" >out 2>&1) & done
+	wait
+	for i in $(seq 10); do
+		run cat "ct$i/out"
+		assert_output "hello from the shared image
+done"
+	done
+	[ "$(dmsetup ls | grep -c 'srfs-')" = 2 ]     # the pool and the image: no device per container
+	for i in $(seq 10); do rootfs-release --deactivate "ct$i"; done
+	[ -z "$(rootfs-list)" ]
+	[ "$(grep -c " $PWD/ct" /proc/self/mountinfo)" = 0 ]
+	[ "$(dmsetup ls | grep -c 'srfs-img:')" = 0 ]
+}
