@@ -184,19 +184,6 @@ int srfs_snapshot_dm_name(const char *id, char *buf, size_t size)
 	return srfs_dm_name(buf, size, "srfs-snap:", id, NULL);
 }
 
-/* ---- what the runtime directory says about an image ------------------------------ */
-
-static bool image_active(const struct srfs_state *st, const char *name)
-{
-	_cleanup_close_ int dir = -1;
-	struct stat s;
-
-	if (st->run_fd < 0 ||
-	    srfs_state_subdir(st->run_fd, st->run_path, SRFS_RUN_IMAGES_DIR, false, &dir) < 0)
-		return false;
-	return fstatat(dir, name, &s, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 /* Removes the writable device (if there is one); -EBUSY when something holds it. */
 int srfs_image_build_device_remove(const char *build_dm)
 {
@@ -272,7 +259,11 @@ int srfs_image_remove(const char *name, bool force)
 			  n_shares, n_shares == 1 ? "" : "s", shares);
 		return -EBUSY;
 	}
-	if (image_active(&st, name)) {
+	_cleanup_(srfs_active_image_clear) struct srfs_active_image active = { 0 };
+	r = srfs_active_image_load(st.run_fd, name, &active);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0) {
 		log_error("image %s is active (deactivate it first: image-deactivate %s)", name, name);
 		return -EBUSY;
 	}

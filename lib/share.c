@@ -763,7 +763,8 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 	r = srfs_share_open_target(target_arg, &target_fd, &target);
 	if (r < 0)
 		return r;
-	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
+	/* Only the runtime directory: the catalog is image-activate's business. */
+	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CREATE);
 	if (r < 0)
 		return r;
 	r = hold_active_image(&st, image, label, &image_lock, &active);
