@@ -1,11 +1,12 @@
 # shared-rootfs — one non-recursive Makefile.
 #
 #   make                 build every tool into $(B)/
-#   make check           unit tests (plain and ASan/UBSan), host bats suites, VM suites
+#   make check           unit tests, ASan/UBSan builds, fuzzing, host bats suites, VM suites
 #   make check-vm        only the suites that need the qemu guest (device-mapper)
 #   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
 #   make demo            the whole flow on a throwaway loop-backed pool
 #   make install         PREFIX, DESTDIR, sbindir, helperdir, mandir, ... are honoured
+#   make check-fuzz      the libFuzzer targets for FUZZ_SECONDS each (fuzz/)
 #   make dist            a release tarball; make distcheck checks it builds and passes alone
 #
 # Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (warnings are errors), B (build dir).
@@ -47,7 +48,8 @@ SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 # ---- the tools ---------------------------------------------------------------
 # <tool>_PKGS: the system libraries (pkg-config names) that tool links.
 TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list \
-	image-activate image-deactivate rootfs-share rootfs-release rootfs-list shared-rootfs-boot
+	image-activate image-deactivate rootfs-share rootfs-release rootfs-list shared-rootfs-boot \
+	shared-rootfs-recover
 thinpool-create_PKGS := devmapper blkid
 thinpool-status_PKGS := devmapper blkid json-c
 thinpool-remove_PKGS := devmapper blkid
@@ -61,6 +63,7 @@ rootfs-share_PKGS :=
 rootfs-release_PKGS :=
 rootfs-list_PKGS := json-c
 shared-rootfs-boot_PKGS := devmapper blkid libselinux
+shared-rootfs-recover_PKGS := devmapper blkid
 # The mount(8) helpers, installed into helperdir.
 MOUNT_HELPERS := mount.shared-rootfs umount.shared-rootfs
 mount.shared-rootfs_PKGS := mount
@@ -127,12 +130,13 @@ $(B)/tests/unit/test-unit: $(UNIT_OBJS) $(B)/libsrfs.a
 # ---- tests -------------------------------------------------------------------
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 BATS ?= bats
-VM_TIMEOUT ?= 1200
+VM_TIMEOUT ?= 2400
 VM_SUITES ?= tests/vm/*.bats tests/vm/selinux/*.bats
 # Run again in a guest booted with SELinux enabled and the reference policy loaded.
 VM_SELINUX_SUITES ?= tests/vm/selinux/*.bats
 
-.PHONY: deps check check-build check-unit check-asan check-host check-vm check-vm-selinux unit
+.PHONY: deps check check-build check-unit check-asan check-host check-vm check-vm-selinux unit \
+	check-fuzz fuzzers
 # Installs missing Debian packages (as root), or names them; DEPS=0 skips it.
 deps:
 ifneq ($(DEPS),0)
@@ -146,6 +150,7 @@ check: deps
 	$(MAKE) --no-print-directory WERROR=1 check-build
 	$(MAKE) --no-print-directory WERROR=1 check-unit
 	$(MAKE) --no-print-directory WERROR=1 check-asan
+	$(MAKE) --no-print-directory WERROR=1 check-fuzz
 	$(MAKE) --no-print-directory WERROR=1 check-host
 	$(MAKE) --no-print-directory WERROR=1 check-vm
 	$(MAKE) --no-print-directory WERROR=1 check-vm-selinux
@@ -158,9 +163,41 @@ check-build:
 
 check-unit: unit
 
+# The unit tests and the host suites, with every tool built with ASan and UBSan.
 check-asan:
 	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="-O1 -g $(SANITIZE)" \
-		LDFLAGS="$(SANITIZE)" unit
+		LDFLAGS="$(SANITIZE)" unit all
+	SRFS_BUILD=$(abspath $(B))/asan SRFS_SANITIZED=1 \
+		ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(BATS) tests/*.bats
+
+# libFuzzer targets (fuzz/fuzz-*.c): each runs FUZZ_SECONDS from its seed corpus
+# (fuzz/corpus/TARGET; what it finds new goes to $(B)/fuzz/corpus-TARGET), after
+# replaying the inputs that once failed (fuzz/regress/TARGET).  A failing input is
+# left in $(B)/fuzz/ as crash-*: add it to fuzz/regress/TARGET with the fix.
+FUZZERS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz-*.c))
+FUZZ_SECONDS ?= 20
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+fuzzers: $(FUZZERS:%=$(B)/%)
+$(FUZZERS:%=$(B)/%): $(B)/%: fuzz/%.c fuzz/fuzz.h $(B)/libsrfs.a
+	$(CC) $(SRFS_CPPFLAGS) $(SRFS_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libsrfs.a
+
+check-fuzz:
+	$(MAKE) --no-print-directory B=$(B)/fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" fuzzers
+	set -e; for f in $(FUZZERS); do \
+		t=$${f#fuzz-}; mkdir -p $(B)/fuzz/corpus-$$t; \
+		if [ -d fuzz/regress/$$t ] && ! $(B)/fuzz/$$f -runs=0 fuzz/regress/$$t/* \
+			>$(B)/fuzz/$$t-regress.log 2>&1; then \
+			cat $(B)/fuzz/$$t-regress.log; exit 1; \
+		fi; \
+		if ! $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus-$$t fuzz/corpus/$$t \
+			>$(B)/fuzz/$$t.log 2>&1; then \
+			tail -40 $(B)/fuzz/$$t.log; echo "$$f failed: its input is in $(B)/fuzz/"; exit 1; \
+		fi; \
+		sed -n 's/^stat::\(number_of_executed_units\|new_units_added\): */'"$$f"' \1 /p' \
+			$(B)/fuzz/$$t.log; \
+	done
 
 check-host: all
 	SRFS_BUILD=$(abspath $(B)) $(BATS) tests/*.bats

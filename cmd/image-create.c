@@ -133,6 +133,9 @@ int main(int argc, char **argv)
 			return srfs_cli_usage_error("an image cannot be its own parent");
 		if (!o.fs)
 			o.fs = "ext4";
+		if (!streq(o.fs, "ext4") && !streq(o.fs, "xfs"))
+			return srfs_cli_usage_error("--fs: unsupported file system '%s' (ext4 or xfs)",
+						    o.fs);
 	}
 	if (srfs_cli_require_admin() < 0)
 		return SRFS_EXIT_FAILURE;

@@ -53,5 +53,6 @@ int main(int argc, char **argv)
 		return c;
 	if (srfs_cli_require_admin() < 0)
 		return SRFS_EXIT_FAILURE;
-	return srfs_image_remove(name, force) < 0 ? SRFS_EXIT_FAILURE : SRFS_EXIT_OK;
+	return srfs_image_remove(name, force ? SRFS_IMAGE_REMOVE_FORCE : 0) < 0 ? SRFS_EXIT_FAILURE
+									     : SRFS_EXIT_OK;
 }

@@ -213,10 +213,7 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o)
 	if (r < 0)
 		return r;
 	if (!img.sealed) {
-		log_error("image %s is not sealed (its creation did not finish; remove it or create "
-			  "it again)",
-			  name);
-		return -EINVAL;
+		return srfs_image_unsealed_error("image", name);
 	}
 	r = mount_point(&st, name, &a.mount, &mnt_fd);
 	if (r < 0)

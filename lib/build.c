@@ -133,7 +133,7 @@ static int build_mount(struct build *b, int *root_fd)
 	b->mount_dir = full;
 	if (!b->mount_dir)
 		return log_errno(-ENOMEM, "cannot mount image %s", b->img.name);
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return log_errno(negative_errno(), "cannot make a private mount namespace");
 	if (mount(b->device, b->mount_dir, b->img.fs, MS_NOSUID | MS_NODEV, NULL) < 0)
 		return log_errno(negative_errno(), "cannot mount the new %s file system of image %s",
@@ -333,9 +333,7 @@ static int create_in_pool(const char *name, const struct srfs_image_create_optio
 			goto out;
 		}
 		if (!b.parent.sealed) {
-			log_error("parent image %s is not sealed (its creation did not finish)",
-				  o->parent);
-			r = -EINVAL;
+			r = srfs_image_unsealed_error("parent image", o->parent);
 			goto out;
 		}
 		snprintf(img->parent, sizeof(img->parent), "%s", o->parent);

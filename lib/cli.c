@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 
 #include "cli.h"
@@ -16,6 +17,12 @@ void srfs_cli_init(int argc, char **argv)
 {
 	srfs_log_init(argc > 0 ? argv[0] : NULL);
 	opterr = 0; /* srfs_cli_bad_option says what was wrong, in one line */
+	/* Before anything else, the environment and the arguments included. */
+	if (getuid() != geteuid() || getgid() != getegid() || getauxval(AT_SECURE)) {
+		log_error("refusing to run setuid or setgid: shared-rootfs tools are meant to be "
+			  "run by root only (remove the setuid/setgid bit)");
+		exit(SRFS_EXIT_FAILURE);
+	}
 }
 
 int srfs_cli_common_option(int c)
@@ -58,11 +65,6 @@ static int have_cap_sys_admin(void)
 
 int srfs_cli_require_admin(void)
 {
-	if (getuid() != geteuid() || getgid() != getegid()) {
-		log_error("refusing to run setuid or setgid: shared-rootfs tools are meant to be "
-			  "run by root only (remove the setuid/setgid bit)");
-		return -EPERM;
-	}
 	int r = have_cap_sys_admin();
 	if (r < 0)
 		return log_errno(r, "cannot read the process capabilities");

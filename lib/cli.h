@@ -30,7 +30,7 @@
 	"  -h, --help             show this help and exit\n"                               \
 	"  -V, --version          show the version and exit\n"
 
-/* Sets up logging from argv[0]. */
+/* Sets up logging from argv[0]; a program run setuid or setgid exits here, saying why. */
 void srfs_cli_init(int argc, char **argv);
 
 /*
@@ -70,7 +70,7 @@ int srfs_cli_size_option(const char *option, const char *arg, uint64_t *out);
 int srfs_cli_enter_mount_namespace(const char *ns);
 
 /*
- * Refuses to run setuid or setgid, and without CAP_SYS_ADMIN, with a
- * message saying so; call before touching anything.  0 or -EPERM.
+ * Refuses to run without CAP_SYS_ADMIN, with a message saying so; call
+ * before touching anything.  0 or -EPERM.
  */
 int srfs_cli_require_admin(void);

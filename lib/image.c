@@ -200,10 +200,19 @@ int srfs_image_build_device_remove(const char *build_dm)
 	return r;
 }
 
+int srfs_image_unsealed_error(const char *what, const char *name)
+{
+	log_error("%s %s is not sealed: its creation did not finish (shared-rootfs-recover or "
+		  "image-remove %s clears what is left)",
+		  what, name, name);
+	return -EINVAL;
+}
+
 /* ---- image-remove ---------------------------------------------------------------- */
 
-int srfs_image_remove(const char *name, bool force)
+int srfs_image_remove(const char *name, unsigned flags)
 {
+	bool force = flags & SRFS_IMAGE_REMOVE_FORCE;
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
 	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
 	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
@@ -250,6 +259,9 @@ int srfs_image_remove(const char *name, bool force)
 	r = srfs_lock_take(&image_lock, st.run_fd, SRFS_LOCK_IMAGE, name, false);
 	if (r < 0)
 		return r;
+	/* (An image-create of NAME held the locks until it finished or died.) */
+	if ((flags & SRFS_IMAGE_REMOVE_UNSEALED) && img.sealed)
+		return 0;
 
 	r = srfs_share_names(&st, name, &n_shares, shares, sizeof(shares));
 	if (r < 0)

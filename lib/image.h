@@ -77,6 +77,9 @@ int srfs_snapshot_dm_name(const char *id, char *buf, size_t size);
 /* Removes the writable device of an image being built, if there is one (-EBUSY: held). */
 int srfs_image_build_device_remove(const char *build_dm);
 
+/* Logs that image NAME (a WHAT) is not sealed, and what clears it; -EINVAL. */
+int srfs_image_unsealed_error(const char *what, const char *name);
+
 /* image-create (lib/build.c). */
 struct srfs_image_create_options {
 	const char *pool;         /* a pool image; NULL with SOURCE */
@@ -91,8 +94,12 @@ struct srfs_image_create_options {
 
 int srfs_image_create(const char *name, const struct srfs_image_create_options *o);
 
-/* image-remove: FORCE forgets an image even when its pool cannot delete it. */
-int srfs_image_remove(const char *name, bool force);
+enum {
+	SRFS_IMAGE_REMOVE_FORCE = 1 << 0,    /* forget it even when its pool cannot delete it */
+	SRFS_IMAGE_REMOVE_UNSEALED = 1 << 1, /* only an image whose creation did not finish */
+};
+/* image-remove. */
+int srfs_image_remove(const char *name, unsigned flags);
 
 struct srfs_image_report {
 	const struct srfs_image *image;

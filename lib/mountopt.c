@@ -5,6 +5,7 @@
 
 #include "macro.h"
 #include "mountopt.h"
+#include "util.h"
 
 static const char *const accepted[] = {
 	/* mount(8) passes "rw" whenever "ro" was not asked for. */
@@ -18,6 +19,16 @@ static bool is_accepted(const char *opt, size_t len)
 		if (strlen(accepted[i]) == len && memcmp(accepted[i], opt, len) == 0)
 			return true;
 	return false;
+}
+
+/* "WHAT 'TEXT'": TEXT (LEN bytes, at most 64 shown) escaped, so that the message stays one line. */
+static void option_error(char *err, size_t err_size, const char *what, const char *text,
+			 size_t len, const char *why)
+{
+	char raw[65], q[SRFS_QUOTE_MAX];
+	snprintf(raw, sizeof(raw), "%.*s", (int)(len > 64 ? 64 : len), text);
+	snprintf(err, err_size, "%s '%s'%s%s", what, srfs_quote(q, sizeof(q), raw), why ? ": " : "",
+		 why ? why : "");
 }
 
 int srfs_mount_options_parse(const char *opts, bool sloppy, struct srfs_mount_options *out,
@@ -57,8 +68,8 @@ int srfs_mount_options_parse(const char *opts, bool sloppy, struct srfs_mount_op
 			memcpy(value, eq + 1, vlen);
 			value[vlen] = '\0';
 			if (srfs_name_check(value, &why) < 0) {
-				snprintf(err, err_size, "invalid container id '%.*s': %s",
-					 (int)(len - 3 > 64 ? 64 : len - 3), eq + 1, why);
+				option_error(err, err_size, "invalid container id", eq + 1, len - 3,
+					     why);
 				return -EINVAL;
 			}
 			memcpy(out->id, value, vlen + 1);
@@ -81,7 +92,7 @@ int srfs_mount_options_parse(const char *opts, bool sloppy, struct srfs_mount_op
 			   (key_len == 7 && memcmp(p, "comment", 7) == 0)) {
 			/* userspace annotations */
 		} else if (!sloppy) {
-			snprintf(err, err_size, "unknown option '%.*s'", (int)(len > 64 ? 64 : len), p);
+			option_error(err, err_size, "unknown option", p, len, NULL);
 			return -EINVAL;
 		}
 		p = *end ? end + 1 : end;

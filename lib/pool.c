@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
+#include "crash.h"
 #include "dm.h"
 #include "lock.h"
 #include "log.h"
@@ -19,7 +20,6 @@
 #include "size.h"
 #include "util.h"
 
-#define POOLS_DIR "pools"
 #define IMAGES_DIR "images"
 #define SNAPSHOTS_DIR "snapshots"
 
@@ -87,7 +87,7 @@ int srfs_pool_load(int catalog_fd, const char *name, struct srfs_pool *pool)
 	int r;
 
 	srfs_pool_clear(pool);
-	dir = openat(catalog_fd, POOLS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dir = openat(catalog_fd, SRFS_POOLS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir < 0)
 		return errno == ENOENT ? -ENOENT : log_errno(negative_errno(), "cannot open the pool catalog");
 	r = srfs_record_load(dir, name, pool_keys, &rec, err, sizeof(err));
@@ -145,7 +145,7 @@ static int pool_save(const struct srfs_state *st, const struct srfs_pool *pool)
 	_cleanup_close_ int dir = -1;
 	int r;
 
-	r = srfs_state_subdir(st->catalog_fd, st->catalog_path, POOLS_DIR, true, &dir);
+	r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_POOLS_DIR, true, &dir);
 	if (r < 0)
 		return r;
 	r = srfs_record_set(&rec, "version", "1");
@@ -358,7 +358,7 @@ static int save_runtime(const struct srfs_state *st, const struct srfs_pool *poo
 	char buf[32];
 	int r;
 
-	r = srfs_state_subdir(st->run_fd, st->run_path, POOLS_DIR, true, &dir);
+	r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_POOLS_DIR, true, &dir);
 	if (r < 0)
 		return r;
 	snprintf(buf, sizeof(buf), "%u:%u", major(devno), minor(devno));
@@ -378,6 +378,47 @@ static int save_runtime(const struct srfs_state *st, const struct srfs_pool *poo
 static void format_devno(char *buf, size_t size, dev_t devno)
 {
 	snprintf(buf, size, "%u:%u", major(devno), minor(devno));
+}
+
+/* The loop device whose number is DEVNO, into D (left alone when it is not a loop device). */
+static void loop_of(dev_t devno, struct opened_device *d)
+{
+	char path[64];
+	struct stat s;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/loop", major(devno), minor(devno));
+	if (stat(path, &s) < 0)
+		return;
+	snprintf(d->loop.path, sizeof(d->loop.path), "/dev/loop%u", minor(devno));
+	d->is_file = true;
+}
+
+int srfs_pool_restore_runtime(const struct srfs_state *st, const struct srfs_pool *pool)
+{
+	struct opened_device data = { .fd = -1, .loop.fd = -1 }, meta = data;
+	struct srfs_thin_pool_table table;
+	struct srfs_dm_info info;
+	char type[32], params[256];
+	struct stat s;
+
+	_cleanup_close_ int dir = openat(st->run_fd, SRFS_POOLS_DIR,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir >= 0 && fstatat(dir, pool->name, &s, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	int r = srfs_dm_info(pool->dm_name, &info);
+	if (r < 0 || !info.exists)
+		return r;
+	r = srfs_dm_get_target(pool->dm_name, false, type, sizeof(type), params, sizeof(params),
+			       NULL);
+	if (r == 0 && (!streq(type, "thin-pool") || srfs_thin_pool_table_parse(params, &table) < 0))
+		r = -EINVAL;
+	if (r < 0)
+		return log_errno(r, "cannot read the table of pool %s", pool->name);
+	loop_of(table.data, &data);
+	loop_of(table.metadata, &meta);
+	r = save_runtime(st, pool, info.devno, &data, &meta);
+	if (r == 0)
+		log_info("wrote the missing runtime record of active pool %s", pool->name);
+	return r;
 }
 
 /*
@@ -426,7 +467,7 @@ static int record_devices(struct srfs_pool *pool, const struct opened_device *da
 static void pool_forget(const struct srfs_state *st, const char *name)
 {
 	_cleanup_close_ int dir = -1;
-	if (srfs_state_subdir(st->catalog_fd, st->catalog_path, POOLS_DIR, false, &dir) == 0)
+	if (srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_POOLS_DIR, false, &dir) == 0)
 		srfs_record_remove(dir, name, SRFS_RECORD_DURABLE);
 }
 
@@ -624,12 +665,15 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 			  pool.dm_name);
 		goto fail;
 	}
+	srfs_crash_point("thinpool-create:device");
 
 	r = known ? 0 : record_devices(&pool, &data, &meta);
 	if (r == 0)
 		r = pool_save(&st, &pool);
-	if (r == 0)
+	if (r == 0) {
+		srfs_crash_point("thinpool-create:record");
 		r = save_runtime(&st, &pool, devno, &data, &meta);
+	}
 	if (r < 0) {
 		/* Undo in reverse: the device, then a catalog record this run wrote. */
 		srfs_dm_remove(pool.dm_name, false);
@@ -790,7 +834,7 @@ int srfs_pool_report(const char *name,
 	if (name)
 		return report_one(st.catalog_fd, name, fn, userdata);
 
-	r = srfs_state_list(st.catalog_fd, POOLS_DIR, &pools);
+	r = srfs_state_list(st.catalog_fd, SRFS_POOLS_DIR, &pools);
 	if (r < 0)
 		return log_errno(r, "cannot read the pool catalog in %s", st.catalog_path);
 	/* Report every pool, even after one fails; the first error is the result. */
@@ -857,12 +901,13 @@ int srfs_pool_remove(const char *name, bool force, bool wipe)
 		}
 		if (r < 0)
 			return log_errno(r, "cannot deactivate pool %s", name);
+		srfs_crash_point("thinpool-remove:device");
 		log_info("pool %s deactivated", name);
 	} else {
 		log_info("pool %s is not active", name);
 	}
 	_cleanup_close_ int run_pools = -1;
-	if (srfs_state_subdir(st.run_fd, st.run_path, POOLS_DIR, true, &run_pools) == 0)
+	if (srfs_state_subdir(st.run_fd, st.run_path, SRFS_POOLS_DIR, true, &run_pools) == 0)
 		srfs_record_remove(run_pools, name, 0);
 
 	if (!wipe)
@@ -876,7 +921,7 @@ int srfs_pool_remove(const char *name, bool force, bool wipe)
 		log_verbose("removed %s", devs[i]->path);
 	}
 	_cleanup_close_ int cat_pools = -1;
-	r = srfs_state_subdir(st.catalog_fd, st.catalog_path, POOLS_DIR, false, &cat_pools);
+	r = srfs_state_subdir(st.catalog_fd, st.catalog_path, SRFS_POOLS_DIR, false, &cat_pools);
 	if (r == 0)
 		r = srfs_record_remove(cat_pools, name, SRFS_RECORD_DURABLE);
 	if (r < 0)

@@ -17,6 +17,9 @@
 #include "state.h"
 #include "thin.h"
 
+/* <catalog>/pools/NAME: a pool's record; <rundir>/pools/NAME: an active pool's loop devices. */
+#define SRFS_POOLS_DIR "pools"
+
 struct srfs_pool_device {
 	char *path;   /* absolute */
 	bool is_file; /* a regular file attached to a loop device */
@@ -68,3 +71,10 @@ int srfs_pool_report(const char *name,
 
 /* thinpool-remove: deactivates; WIPE also forgets the pool and its created files. */
 int srfs_pool_remove(const char *name, bool force, bool wipe);
+
+/*
+ * shared-rootfs-recover: the runtime record of the active pool POOL (its
+ * device and loop devices), written again from its table when a crash left
+ * none.  Expects the catalog and pool locks to be held.
+ */
+int srfs_pool_restore_runtime(const struct srfs_state *st, const struct srfs_pool *pool);

@@ -93,5 +93,9 @@ int srfs_run_tool(const char *tool, const char *const *args)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return log_errno(negative_errno(), "cannot wait for %s", tool);
+	/* It reported its own failure; a death by signal it could not. */
+	if (WIFSIGNALED(status))
+		log_error("%s was killed by signal %d (shared-rootfs-recover puts right what it left)",
+			  path, WTERMSIG(status));
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }

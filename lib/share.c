@@ -312,10 +312,53 @@ static void target_key(const char *path, char key[17])
 }
 
 /*
- * Opens TARGET, an existing directory reached without any symbolic link,
- * and gives its canonical path.
+ * PATH made absolute (from the working directory) with "//", "." and ".."
+ * resolved by their names, which is where it leads when no component is a
+ * symbolic link.  NULL when out of memory.
  */
-int srfs_share_open_target(const char *target, int *fd_out, char **path_out)
+static char *normalize_path(const char *path)
+{
+	_cleanup_free_ char *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0);
+	size_t n = (cwd ? strlen(cwd) : 0) + strlen(path) + 3;
+	char *out = malloc(n), *o = out;
+	if (!out || (path[0] != '/' && !cwd)) {
+		free(out);
+		return NULL;
+	}
+	*o = '\0';
+	for (int part = 0; part < 2; part++) {
+		const char *p = part == 0 ? (cwd ? cwd : "") : path;
+		while (*p) {
+			while (*p == '/')
+				p++;
+			size_t len = strcspn(p, "/");
+			if (len == 0 || (len == 1 && p[0] == '.')) {
+				/* nothing */
+			} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+				char *slash = strrchr(out, '/');
+				o = slash ? slash : out;
+				*o = '\0';
+			} else {
+				*o++ = '/';
+				memcpy(o, p, len);
+				o += len;
+				*o = '\0';
+			}
+			p += len;
+		}
+	}
+	if (o == out)
+		strcpy(out, "/");
+	return out;
+}
+
+/*
+ * Opens the directory PATH (a WHAT) reached without any symbolic link; its
+ * absolute path.  A path that changed while it was opened (a component
+ * renamed meanwhile) is refused: the path recorded must be the one opened.
+ */
+static int open_dir_no_symlinks(const char *what, const char *target, int *fd_out,
+				char **path_out)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -330,13 +373,13 @@ int srfs_share_open_target(const char *target, int *fd_out, char **path_out)
 		int r = negative_errno();
 		srfs_quote(q, sizeof(q), target);
 		if (r == -ENOENT)
-			log_error("target %s does not exist", q);
+			log_error("%s %s does not exist", what, q);
 		else if (r == -ENOTDIR)
-			log_error("target %s is not a directory", q);
+			log_error("%s %s is not a directory", what, q);
 		else if (r == -ELOOP)
-			log_error("target %s is or passes through a symbolic link", q);
+			log_error("%s %s is or passes through a symbolic link", what, q);
 		else
-			log_errno(r, "cannot open target %s", q);
+			log_errno(r, "cannot open %s %s", what, q);
 		return r;
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%ld", fd);
@@ -344,16 +387,29 @@ int srfs_share_open_target(const char *target, int *fd_out, char **path_out)
 	if (n <= 0 || buf[0] != '/') {
 		int r = n < 0 ? negative_errno() : -EINVAL;
 		close((int)fd);
-		return log_errno(r, "cannot resolve target %s", srfs_quote(q, sizeof(q), target));
+		return log_errno(r, "cannot resolve %s %s", what,
+				 srfs_quote(q, sizeof(q), target));
 	}
 	buf[n] = '\0';
+	_cleanup_free_ char *want = normalize_path(target);
+	if (want && !streq(want, buf)) {
+		close((int)fd);
+		log_error("%s %s changed while it was opened (%s now); try again", what,
+			  srfs_quote(q, sizeof(q), target), buf);
+		return -EAGAIN;
+	}
 	*path_out = strdup(buf);
 	if (!*path_out) {
 		close((int)fd);
-		return log_errno(-ENOMEM, "cannot resolve target");
+		return log_errno(-ENOMEM, "cannot resolve %s", what);
 	}
 	*fd_out = (int)fd;
 	return 0;
+}
+
+int srfs_share_open_target(const char *target, int *fd_out, char **path_out)
+{
+	return open_dir_no_symlinks("target", target, fd_out, path_out);
 }
 
 /* The id recorded for TARGET in the index: 1 and ID, 0 when none. */
@@ -476,6 +532,32 @@ int srfs_share_is_mounted(int fd, const struct srfs_share *s)
 	return fs.f_type == OVERLAYFS_MAGIC;
 }
 
+/* Detaches the attached mount FD refers to (itself, whatever path now leads there). */
+static void detach_mount_fd(int fd)
+{
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	umount2(proc, MNT_DETACH);
+}
+
+/* Does TARGET, walked without symbolic links, lead to the root of the mount FD?  1, 0, -errno. */
+static int path_leads_to(const char *target, int fd)
+{
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	struct statx a, b;
+	long tfd = syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof(how));
+	if (tfd < 0)
+		return errno == ENOSYS ? 1 : 0; /* (no openat2: checked by name only) */
+	int r = statx((int)tfd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &a) < 0 ||
+				statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &b) < 0
+			? negative_errno()
+			: !(a.stx_mask & STATX_MNT_ID) ||
+				  (a.stx_mnt_id == b.stx_mnt_id && a.stx_ino == b.stx_ino);
+	close((int)tfd);
+	return r;
+}
+
 /*
  * Attaches the detached mount MNT (which it closes) at TARGET_FD.  Attached
  * under a shared mount, the kernel makes the new mount shared too (and
@@ -486,13 +568,27 @@ int srfs_share_attach(int mnt, int target_fd, const char *target)
 {
 	_cleanup_close_ int fd = mnt;
 	struct mount_attr priv = { .propagation = MS_PRIVATE };
+	int r;
 
 	if (move_mount(fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return log_errno(negative_errno(), "cannot mount the share at %s", target);
 	if (mount_setattr(fd, "", AT_EMPTY_PATH, &priv, sizeof(priv)) < 0) {
-		int r = log_errno(negative_errno(), "cannot make the share at %s private", target);
-		umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
+		r = log_errno(negative_errno(), "cannot make the share at %s private", target);
+		detach_mount_fd(fd);
 		return r;
+	}
+	/* The directory was opened once, but its path must still lead to it: a component
+	 * renamed in between would leave a share that cannot be found by its path. */
+	r = path_leads_to(target, fd);
+	if (r <= 0) {
+		detach_mount_fd(fd);
+		if (r == 0)
+			log_error("target %s changed while it was mounted (a directory on its path "
+				  "was renamed); nothing is mounted, try again",
+				  target);
+		else
+			log_errno(r, "cannot check the share at %s", target);
+		return r < 0 ? r : -EAGAIN;
 	}
 	return 0;
 }
@@ -522,11 +618,11 @@ static int bind_read_only(const char *source, int target_fd, const char *target)
 
 	char proc[64];
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target_fd);
-	if (mount(source, proc, NULL, MS_BIND, NULL) < 0)
+	if (mount(source, proc, "none", MS_BIND, NULL) < 0)
 		return log_errno(negative_errno(), "cannot mount the share at %s", target);
-	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+	if (mount("none", target, "none", MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
 		  NULL) < 0 ||
-	    mount(NULL, target, NULL, MS_PRIVATE, NULL) < 0) {
+	    mount("none", target, "none", MS_PRIVATE, NULL) < 0) {
 		int r = log_errno(negative_errno(), "cannot make the share at %s read-only", target);
 		umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
 		return r;
@@ -618,22 +714,10 @@ static int wanted_label(const char *context, char *label, size_t size, const cha
 static int upper_path(const struct srfs_state *st, const char *id, const char *upper_dir,
 		      char **path, bool *is_default)
 {
-	char q[SRFS_QUOTE_MAX];
-
 	*is_default = !upper_dir;
 	if (upper_dir) {
-		_cleanup_free_ char *real = realpath(upper_dir, NULL);
-		struct stat s;
-		if (!real || stat(real, &s) < 0)
-			return log_errno(negative_errno(), "cannot use upper directory %s",
-					 srfs_quote(q, sizeof(q), upper_dir));
-		if (!S_ISDIR(s.st_mode)) {
-			log_error("upper directory %s is not a directory",
-				  srfs_quote(q, sizeof(q), upper_dir));
-			return -ENOTDIR;
-		}
-		*path = TAKE_PTR(real);
-		return 0;
+		_cleanup_close_ int fd = -1;
+		return open_dir_no_symlinks("upper directory", upper_dir, &fd, path);
 	}
 	_cleanup_close_ int dir = -1;
 	int r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_UPPER_DIR, true, &dir);
@@ -855,26 +939,88 @@ fail:
 
 /* ---- rootfs-release ---------------------------------------------------------------- */
 
+/*
+ * The directory holding share S's target, opened without following any
+ * symbolic link, and the target's name in it; whether the share's mount is
+ * there.  1 mounted, 0 not (the target or a parent is gone), -ELOOP (logged)
+ * when a symbolic link or something other than a directory is in the way now:
+ * the share is left as it is rather than looked for elsewhere.
+ */
+static int share_parent(const struct srfs_share *s, int *parent_fd, const char **name)
+{
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	_cleanup_free_ char *parent = strdup(s->target);
+	char *slash = parent ? strrchr(parent, '/') : NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (!slash)
+		return log_errno(-ENOMEM, "cannot inspect target %s", s->target);
+	*slash = '\0';
+	*name = s->target + (slash - parent) + 1;
+	long pfd = syscall(SYS_openat2, AT_FDCWD, *parent ? parent : "/", &how, sizeof(how));
+	if (pfd < 0 && errno == ENOSYS)
+		pfd = open(*parent ? parent : "/", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd >= 0)
+		fd = openat((int)pfd, *name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = pfd < 0 || fd < 0 ? negative_errno() : 0;
+	if (r == -ENOENT) {
+		if (pfd >= 0)
+			close((int)pfd);
+		return 0;
+	}
+	if (r == -ELOOP || r == -ENOTDIR) {
+		log_error("target %s of container %s is now, or passes through, a symbolic link "
+			  "or a file: the share is left as it is",
+			  s->target, s->id);
+		r = -ELOOP;
+	} else if (r < 0) {
+		log_errno(r, "cannot inspect target %s of container %s", s->target, s->id);
+	}
+	if (r < 0) {
+		if (pfd >= 0)
+			close((int)pfd);
+		return r;
+	}
+	*parent_fd = (int)pfd;
+	return srfs_share_is_mounted(fd, s);
+}
+
+int srfs_share_mounted(const struct srfs_share *s)
+{
+	_cleanup_close_ int parent = -1;
+	const char *name;
+	return share_parent(s, &parent, &name);
+}
+
 int srfs_share_unmount(const struct srfs_share *s, bool lazy)
 {
-	/* Only the share's own mount: an open descriptor of it would keep it busy. */
-	int fd = open(s->target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int mounted = fd < 0 ? 0 : srfs_share_is_mounted(fd, s);
-	closep(&fd);
-	if (mounted != 1) {
+	_cleanup_close_ int parent = -1, cwd = -1;
+	const char *name;
+
+	/* (The target is not kept open: an open descriptor of it would keep it busy.) */
+	int r = share_parent(s, &parent, &name);
+	if (r < 0)
+		return r;
+	if (r == 0) {
 		log_verbose("share %s was no longer mounted at %s", s->id, s->target);
 		return 0;
 	}
-	if (umount2(s->target, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)) < 0) {
-		int r = negative_errno();
-		if (r == -EBUSY)
-			log_error("target %s of container %s is busy (something runs in it; use "
-				  "--lazy to detach it anyway)",
-				  s->target, s->id);
-		else
-			log_errno(r, "cannot unmount %s", s->target);
+	/* Unmounted through the opened parent: a path resolved again could lead elsewhere. */
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0 || fchdir(parent) < 0)
+		return log_errno(negative_errno(), "cannot unmount %s", s->target);
+	r = umount2(name, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)) < 0 ? negative_errno() : 0;
+	if (fchdir(cwd) < 0 && r == 0)
+		r = negative_errno();
+	if (r == -EBUSY)
+		log_error("target %s of container %s is busy (something runs in it; use "
+			  "--lazy to detach it anyway)",
+			  s->target, s->id);
+	else if (r < 0)
+		log_errno(r, "cannot unmount %s", s->target);
+	if (r < 0)
 		return r;
-	}
 	srfs_crash_point("rootfs-release:unmount");
 	return 0;
 }
@@ -901,6 +1047,19 @@ static int find_by_target(int run_fd, const char *target_arg, char *id, size_t s
 		return -ENOENT;
 	}
 	return r < 0 ? r : 0;
+}
+
+/* Unmounts share S (a read-only or overlay one) and removes what it made; its lock is held. */
+static int release_locked(const struct srfs_state *st, const struct srfs_share *s, bool lazy,
+			  bool keep_upper)
+{
+	int r = srfs_share_unmount(s, lazy);
+	if (r < 0)
+		return r;
+	if (s->upper && (r = upper_remove(s->upper, s->upper_default, keep_upper)) < 0)
+		return r;
+	srfs_share_unclaim_target(st, s->target, s->id);
+	return remove_runtime(st, SRFS_SHARES_DIR, s->id, "share");
 }
 
 int srfs_share_release(const char *id_arg, const char *target_arg,
@@ -944,13 +1103,7 @@ int srfs_share_release(const char *id_arg, const char *target_arg,
 		return srfs_run_tool(SRFS_SNAPSHOT_HELPER, args);
 	}
 
-	r = srfs_share_unmount(&s, o->lazy);
-	if (r < 0)
-		return r;
-	if (s.upper && (r = upper_remove(s.upper, s.upper_default, o->keep_upper)) < 0)
-		return r;
-	srfs_share_unclaim_target(&st, s.target, id);
-	r = remove_runtime(&st, SRFS_SHARES_DIR, id, "share");
+	r = release_locked(&st, &s, o->lazy, o->keep_upper);
 	if (r < 0)
 		return r;
 	log_verbose("container %s released image %s", id, s.image);
@@ -961,4 +1114,113 @@ int srfs_share_release(const char *id_arg, const char *target_arg,
 		return srfs_run_tool("image-deactivate", args);
 	}
 	return 0;
+}
+
+/* ---- shared-rootfs-recover --------------------------------------------------------- */
+
+int srfs_share_recover(const struct srfs_state *st, const char *id)
+{
+	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
+	char owner[SRFS_NAME_MAX + 1];
+
+	int r = srfs_lock_take(&lock, st->run_fd, SRFS_LOCK_SHARE, id, false);
+	if (r < 0)
+		return r;
+	r = srfs_share_load(st->run_fd, id, &s);
+	if (r == -ENOENT)
+		return 0; /* released meanwhile */
+	if (r < 0)
+		return r;
+	int mounted = srfs_share_mounted(&s);
+	if (mounted < 0)
+		return mounted;
+	if (mounted) {
+		/* It works: only its target index entry may be missing. */
+		r = srfs_share_claim_target(st, s.target, id, owner, sizeof(owner));
+		return r < 0 ? r : SRFS_RECOVER_KEPT;
+	}
+	if (streq(s.mode, SRFS_MODE_SNAPSHOT))
+		return SRFS_RECOVER_SNAPSHOT;
+	/* Not mounted: a share or a release that did not finish.  What it wrote is kept
+	 * when it is in a directory of the caller's choosing. */
+	r = release_locked(st, &s, false, !s.upper_default);
+	if (r < 0)
+		return r;
+	log_info("container %s: its share of image %s at %s was not mounted; record removed", id,
+		 s.image, s.target);
+	return SRFS_RECOVER_CLEARED;
+}
+
+static bool has_share(const struct srfs_state *st, const char *id)
+{
+	struct stat s;
+	_cleanup_close_ int dir = openat(st->run_fd, SRFS_SHARES_DIR,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return dir >= 0 && fstatat(dir, id, &s, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Removes the target index entry KEY when the share it names is gone. */
+static int recover_target(const struct srfs_state *st, int dir, const char *key)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
+	static const struct srfs_record_key keys[] = { { "id", true }, { "target", true }, { 0 } };
+	char err[256];
+
+	int r = srfs_record_load(dir, key, keys, &rec, err, sizeof(err));
+	if (r == -ENOENT)
+		return 0;
+	const char *id = r == 0 ? srfs_record_get(&rec, "id") : NULL;
+	if (id && srfs_name_check(id, NULL) == 0) {
+		r = srfs_lock_take(&lock, st->run_fd, SRFS_LOCK_SHARE, id, false);
+		if (r < 0)
+			return r;
+		if (has_share(st, id))
+			return 0;
+	}
+	if (unlinkat(dir, key, 0) < 0 && errno != ENOENT)
+		return log_errno(negative_errno(), "cannot remove target index entry %s", key);
+	log_info("removed the target index entry of %s: no share owns it",
+		 id ? srfs_record_get(&rec, "target") : key);
+	return 0;
+}
+
+/* Removes <rundir>/upper/ID when container ID has no share. */
+static int recover_upper(const struct srfs_state *st, int dir, const char *id)
+{
+	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
+	int r = srfs_lock_take(&lock, st->run_fd, SRFS_LOCK_SHARE, id, false);
+	if (r < 0 || has_share(st, id))
+		return r;
+	r = srfs_remove_tree(dir, id);
+	if (r < 0)
+		return log_errno(r, "cannot remove %s/%s/%s", st->run_path, SRFS_UPPER_DIR, id);
+	log_info("removed the upper directory of container %s: it has no share", id);
+	return 0;
+}
+
+int srfs_share_recover_orphans(const struct srfs_state *st)
+{
+	static const char *const dirs[] = { SRFS_TARGETS_DIR, SRFS_UPPER_DIR };
+	int ret = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		_cleanup_close_ int dir = -1;
+		char **names = NULL;
+		int r = srfs_state_subdir(st->run_fd, st->run_path, dirs[i], false, &dir);
+		if (r == -ENOENT)
+			continue;
+		if (r == 0)
+			r = srfs_state_list(st->run_fd, dirs[i], &names);
+		if (r < 0)
+			return r;
+		for (char **n = names; *n; n++) {
+			r = i == 0 ? recover_target(st, dir, *n) : recover_upper(st, dir, *n);
+			if (r < 0)
+				ret = r;
+		}
+		srfs_names_free(names);
+	}
+	return ret;
 }

@@ -92,6 +92,7 @@ struct srfs_release_options {
 	bool deactivate;     /* deactivate the image when its last share goes */
 	bool ignore_missing; /* an unknown share is not an error */
 	bool keep_upper;     /* overlay: keep the upper directory (what the container wrote) */
+	bool if_unmounted;   /* shared-rootfs-recover: leave a share that is mounted alone */
 };
 
 /* rootfs-release: by ID, or (ID NULL) by TARGET. */
@@ -103,7 +104,10 @@ int srfs_share_release(const char *id, const char *target, const struct srfs_rel
 /* The program that does snapshot shares (installed in libexecdir). */
 #define SRFS_SNAPSHOT_HELPER "rootfs-snapshot"
 
-/* Opens TARGET, a directory reached without symbolic links; its canonical path. */
+/*
+ * Opens TARGET, a directory reached without symbolic links; its absolute path
+ * (-EAGAIN when a component was renamed while it was opened).
+ */
 int srfs_share_open_target(const char *target, int *fd, char **path);
 /* Claims TARGET for share ID in the target index; -EEXIST with OWNER when taken. */
 int srfs_share_claim_target(const struct srfs_state *st, const char *target, const char *id,
@@ -111,13 +115,33 @@ int srfs_share_claim_target(const struct srfs_state *st, const char *target, con
 void srfs_share_unclaim_target(const struct srfs_state *st, const char *target, const char *id);
 int srfs_share_save(const struct srfs_state *st, const struct srfs_share *s);
 int srfs_share_forget(const struct srfs_state *st, const char *id);
-/* Attaches the detached mount MNT (closed) at TARGET_FD, and makes it private. */
+/*
+ * Attaches the detached mount MNT (closed) at TARGET_FD, and makes it private;
+ * undone (-EAGAIN) when TARGET no longer leads to it.
+ */
 int srfs_share_attach(int mnt, int target_fd, const char *target);
 /* Is the directory FD the root of share S's mount?  1, 0 or -errno. */
 int srfs_share_is_mounted(int fd, const struct srfs_share *s);
+/*
+ * Is share S's mount at its target?  1, 0, or -ELOOP (logged) when a symbolic
+ * link is in the way now.  The path is walked without following links.
+ */
+int srfs_share_mounted(const struct srfs_share *s);
 /* Unmounts share S's own mount if it is there (LAZY: detach it even when busy). */
 int srfs_share_unmount(const struct srfs_share *s, bool lazy);
 
 /* rootfs-share --mode snapshot and its release (lib/snapshot.c, run by the snapshot helper). */
 int srfs_snapshot_share(const char *image, const char *id, const char *target);
 int srfs_snapshot_release(const char *id, const struct srfs_release_options *o);
+
+/* ---- shared-rootfs-recover (lib/recover.c) ---- */
+
+enum {
+	SRFS_RECOVER_KEPT = 0,     /* mounted as recorded: left alone */
+	SRFS_RECOVER_CLEARED = 1,  /* not mounted: what was left of it removed */
+	SRFS_RECOVER_SNAPSHOT = 2, /* a snapshot share not mounted: for srfs_snapshot_release */
+};
+/* Share ID: kept when its mount is there (its target index entry restored), else cleared. */
+int srfs_share_recover(const struct srfs_state *st, const char *id);
+/* Target index entries and default upper directories whose share is gone. */
+int srfs_share_recover_orphans(const struct srfs_state *st);

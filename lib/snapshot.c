@@ -126,8 +126,7 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 		return -EINVAL;
 	}
 	if (!img.sealed) {
-		log_error("image %s is not sealed (its creation did not finish)", image);
-		return -EINVAL;
+		return srfs_image_unsealed_error("image", image);
 	}
 	r = lock_pool(&st, img.pool, &cat_lock, &pool_lock, &pool);
 	if (r == 0)
@@ -254,11 +253,10 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 	if (r < 0)
 		return r;
 	r = srfs_image_load_record(st.catalog_fd, id, true, &snap);
-	if (r == -ENOENT)
-		log_error("container %s has no snapshot in the catalog", id);
-	if (r < 0)
+	if (r < 0 && r != -ENOENT)
 		return r;
-	r = lock_pool(&st, snap.pool, &cat_lock, &pool_lock, &pool);
+	/* No snapshot (a removal the recovery completed): only the share is left to clear. */
+	r = r == 0 ? lock_pool(&st, snap.pool, &cat_lock, &pool_lock, &pool) : 0;
 	if (r == 0)
 		r = srfs_lock_take(&share_lock, st.run_fd, SRFS_LOCK_SHARE, id, false);
 	if (r < 0)
@@ -268,10 +266,23 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 	if (r < 0 && r != -ENOENT)
 		return r;
 	bool have_snapshot = r == 0;
+	if (have_snapshot && pool_lock.fd < 0) {
+		log_error("container %s was shared again meanwhile: release it again", id);
+		return -EAGAIN;
+	}
 
 	r = srfs_share_load(st.run_fd, id, &s);
 	if (r < 0 && r != -ENOENT)
 		return r;
+	if (r == -ENOENT && !have_snapshot) {
+		log_error("container %s has no snapshot in the catalog", id);
+		return r;
+	}
+	if (r == 0 && o->if_unmounted) {
+		int mounted = srfs_share_mounted(&s);
+		if (mounted != 0)
+			return mounted < 0 ? mounted : 0;
+	}
 	if (r == 0 && (r = srfs_share_unmount(&s, o->lazy)) < 0)
 		return r;
 	if (have_snapshot && !snap.released) {

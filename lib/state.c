@@ -163,7 +163,7 @@ static int make_private_mount(struct srfs_state *st)
 		return log_errno(r, "cannot tell whether %s is a mount point", st->run_path);
 	if (r == 0) {
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-		if (mount(fdpath, fdpath, NULL, MS_BIND, NULL) < 0)
+		if (mount(fdpath, fdpath, "none", MS_BIND, NULL) < 0)
 			return log_errno(negative_errno(), "cannot make %s a mount point",
 					 st->run_path);
 		closep(&fd);
@@ -177,7 +177,7 @@ static int make_private_mount(struct srfs_state *st)
 	}
 	/* Every time: a later "mount --make-rshared /" may have made it shared again. */
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-	if (mount(NULL, fdpath, NULL, MS_PRIVATE, NULL) < 0)
+	if (mount("none", fdpath, "none", MS_PRIVATE, NULL) < 0)
 		return log_errno(negative_errno(), "cannot make %s a private mount", st->run_path);
 	/* Closing the old descriptor releases the lock. */
 	closep(&st->run_fd);

@@ -31,3 +31,89 @@ use_mount_helpers() {
 	mount -t overlay overlay -o "lowerdir=$dir:/usr/sbin" /usr/sbin
 	export LIBMOUNT_UTAB=$BATS_TEST_TMPDIR/utab
 }
+
+# Fails, naming each disagreement, unless the runtime records, the mounts,
+# the loop devices and (where device-mapper is) the dm devices, thin ids and
+# catalog of this test's state agree exactly.  Every share record's target is
+# mounted and indexed; every mount, loop device, index entry, upper directory
+# and dm device is explained by a record.
+assert_consistent() {
+	local run=$SHARED_ROOTFS_RUNDIR cat=$SHARED_ROOTFS_STATEDIR bad= f id t n mp
+	local -A targets=() active=() devices=()
+	local share_loops=
+	field() { sed -n "s/^$1=//p" "$2"; }
+	for f in "$run"/shares/*; do
+		[ -f "$f" ] || continue
+		id=${f##*/}
+		t=$(field target "$f")
+		targets[$t]=$id
+		mountpoint -q "$t" || bad+="share $id: $t is not mounted"$'\n'
+		grep -qx "id=$id" "$run"/targets/* 2>/dev/null || bad+="share $id: no target index entry"$'\n'
+		# A share keeps its image's device (deactivated --lazy: until it goes).
+		devices[srfs-img:$(field image "$f")]=1
+		case $(field dev "$f") in 7:*) share_loops+=/dev/loop$(field dev "$f" | cut -d: -f2)$'\n' ;; esac
+		if [ "$(field mode "$f")" = snapshot ]; then
+			devices[srfs-snap:$id]=1
+			[ -f "$cat/snapshots/$id" ] || bad+="share $id: no snapshot in the catalog"$'\n'
+		fi
+	done
+	for f in "$run"/targets/*; do
+		[ -f "$f" ] || continue
+		[ -f "$run/shares/$(field id "$f")" ] || bad+="target entry ${f##*/}: no share $(field id "$f")"$'\n'
+	done
+	for f in "$run"/upper/*; do
+		[ -e "$f" ] || continue
+		[ "$(field upper_default "$run/shares/${f##*/}" 2>/dev/null)" = 1 ] ||
+			bad+="upper directory ${f##*/}: no overlay share"$'\n'
+	done
+	for f in "$run"/images/*; do
+		[ -f "$f" ] || continue
+		n=${f##*/}
+		active[$run/mnt/$n]=$n
+		mountpoint -q "$run/mnt/$n" || bad+="image $n: $run/mnt/$n is not mounted"$'\n'
+		[ -z "$(field dm_name "$f")" ] || devices[$(field dm_name "$f")]=1
+	done
+	# Every mount of this test's directory: the runtime directory, an active image, a share.
+	while read -r mp; do
+		[ "$mp" = "$run" ] || [ -n "${active[$mp]:-}" ] || [ -n "${targets[$mp]:-}" ] ||
+			bad+="mount $mp: no record explains it"$'\n'
+	done < <(awk -v d="$BATS_TEST_TMPDIR/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo)
+	# Every loop device of this test's files: a pool's, or an active image's.
+	local explained
+	explained=$share_loops$(cat "$run"/pools/* "$run"/images/* 2>/dev/null | sed -n 's/^\(data_loop\|metadata_loop\|device\)=//p')
+	while read -r n; do
+		[ -n "$n" ] || continue
+		grep -qx "$n" <<<"$explained" || bad+="loop device $n: no record explains it"$'\n'
+	done < <(losetup -n -O NAME,BACK-FILE | awk -v d="$BATS_TEST_TMPDIR/" 'index($2, d) == 1 { print $1 }')
+	if [ -e /dev/mapper/control ] && dmsetup version >/dev/null 2>&1; then
+		while read -r n; do
+			case $n in
+			srfs-img:* | srfs-snap:* | srfs-build:*)
+				[ -n "${devices[$n]:-}" ] || bad+="device $n: no record explains it"$'\n' ;;
+			esac
+		done < <(dmsetup ls 2>/dev/null | awk '{ print $1 }')
+		for f in "$cat"/intents/*; do
+			[ -f "$f" ] && bad+="intent ${f##*/} is still open"$'\n'
+		done
+		if [ -n "${POOL:-}" ] && dmsetup info "srfs-$POOL" >/dev/null 2>&1; then
+			local p c
+			p=$(pool_thin_ids) c=$(catalog_thin_ids)
+			[ "$p" = "$c" ] || bad+="pool $POOL has thin ids '$p', the catalog '$c'"$'\n'
+		fi
+	fi
+	for f in "$cat"/images/*; do
+		[ -f "$f" ] || continue
+		[ "$(field sealed "$f")" = 1 ] || bad+="image ${f##*/} is not sealed"$'\n'
+	done
+	[ -z "$bad" ] || { printf '%s' "$bad" >&2; return 1; }
+}
+
+# The files and state tests/helpers/bad-input.sh expects (in the current directory).
+bad_input_fixture() {
+	make_file_image img
+	mkdir keep c2 u src real real/sub && touch afile src/f && ln -s keep link && ln -s real via
+	tar -C src -cf good.tar . && head -c 10000 /dev/urandom >bad.tar
+	truncate -s 1M notfs.img
+	truncate -s 16M sig.img && mkfs.ext4 -q sig.img
+	rootfs-share img keep "$PWD/keep"
+}

@@ -41,6 +41,9 @@ TEST(mount_options_refused)
 		{ "id=../x", "invalid container id '../x': must not start with '.' or '-'" },
 		{ "id=a/b", "invalid container id 'a/b': " },
 		{ "exec", "unknown option 'exec'" },
+		/* Found by fuzzing: the message stays one line. */
+		{ "c\nx", "unknown option 'c\\nx'" },
+		{ "id=a\tb", "invalid container id 'a\\tb': " },
 		{ "context=", "invalid SELinux label in option context=" },
 		{ "context=\"a:b", "unbalanced quote in options" },
 	};

@@ -93,3 +93,38 @@ shared-rootfs-boot: pool $POOL activated (device srfs-$POOL, $(dmsetup info -c -
 	assert_success
 	assert_output ""
 }
+
+@test "after a reboot shared-rootfs-recover changes nothing; thinpool-create brings the pool back" {
+	mkdir c1
+	rootfs-share base c1 "$PWD/c1"
+	rootfs-share --mode snapshot base c2 "$PWD/c1" 2>/dev/null || true
+	catalog_before=$(cd "$SHARED_ROOTFS_STATEDIR" && find . -type f | sort | xargs cat)
+	reboot
+	state() {
+		(cd "$SHARED_ROOTFS_STATEDIR" && find . -printf '%p %m %s %T@\n' | sort)
+		find "$SHARED_ROOTFS_RUNDIR" -printf '%p %m\n' 2>/dev/null | sort
+		dmsetup ls; losetup -a; grep -c . /proc/self/mountinfo
+	}
+	before=$(state)
+	run shared-rootfs-recover          # no runtime directory at all
+	assert_success
+	assert_output ""
+	[ "$(state)" = "$before" ]
+	mkdir -m 0700 "$SHARED_ROOTFS_RUNDIR"
+	before=$(state)
+	run shared-rootfs-recover          # an empty one
+	assert_success
+	assert_output ""
+	[ "$(state)" = "$before" ]
+	run thinpool-create "$POOL"
+	assert_success
+	[ "$(cd "$SHARED_ROOTFS_STATEDIR" && find . -type f | sort | xargs cat)" = "$catalog_before" ]
+	rootfs-share base c1 "$PWD/c1"
+	[ "$(cat c1/etc/motd)" = "kept across reboots" ]
+	assert_pool_matches_catalog
+	run shared-rootfs-recover          # and with everything working: nothing to do
+	assert_success
+	assert_output ""
+	assert_consistent
+	rootfs-release c1 --deactivate
+}
