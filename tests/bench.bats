@@ -1,0 +1,30 @@
+#!/usr/bin/env bats
+# The benchmark's machinery (not its figures: performance is never a timed
+# test): a tiny host-only run of bench/run makes every table, the targets
+# and the plots, and leaves nothing mounted or attached.
+
+load helpers/common
+
+setup() {
+	require_root
+	cd "$BATS_TEST_TMPDIR"
+}
+
+@test "bench/run (tiny, host only) writes the table, the targets and the plots, and cleans up" {
+	run in_mount_ns env BENCH_VM=0 BENCH_BIG=30 BENCH_CYCLES=5 BENCH_OUT="$BATS_TEST_TMPDIR/out" \
+		"$BATS_TEST_DIRNAME/../bench/run" 4
+	assert_success
+	for section in "CLI level, host" "In-process level, host" "One share+release cycle, host" \
+		"Per-share cost as shares accumulate" "### Targets"; do
+		grep -qF "$section" out/results.md || fail "no '$section' in results.md"
+	done
+	for mode in shared overlay-mode overlay2; do
+		grep -q "^| $mode |" out/results.md || fail "no row for $mode"
+		[ "$(grep -c '^create ' "out/cli-$mode")" = 4 ] && [ "$(grep -c '^delete ' "out/inproc-$mode")" = 4 ]
+	done
+	grep -Eq "^\| CLI \(host\): shared create\+delete at least 3x faster than overlay2 \| (pass|MISS) \|" out/results.md
+	ls out/start.png out/cumulative.png
+	[ -z "$(ls /tmp | grep '^srfs-bench\.')" ]
+	! grep -q srfs-bench /proc/self/mountinfo
+	[ -z "$(losetup -n -O BACK-FILE | grep srfs-bench)" ]
+}
