@@ -353,6 +353,23 @@ static char *normalize_path(const char *path)
 }
 
 /*
+ * Opens the directory PATH (O_PATH) walking it without any symbolic link:
+ * openat2's RESOLVE_NO_SYMLINKS, or before Linux 5.6 O_NOFOLLOW on the last
+ * component at least.  -1 and errno on failure.
+ */
+static int open_dir_nofollow(const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return (int)fd;
+}
+
+/*
  * Opens the directory PATH (a WHAT) reached without any symbolic link; its
  * absolute path.  A path that changed while it was opened (a component
  * renamed meanwhile) is refused: the path recorded must be the one opened.
@@ -360,15 +377,9 @@ static char *normalize_path(const char *path)
 static int open_dir_no_symlinks(const char *what, const char *target, int *fd_out,
 				char **path_out)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
 	char q[SRFS_QUOTE_MAX], proc[64], buf[4096];
-	long fd = syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof(how));
+	int fd = open_dir_nofollow(target);
 
-	if (fd < 0 && errno == ENOSYS) /* before Linux 5.6: the last component at least */
-		fd = open(target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		int r = negative_errno();
 		srfs_quote(q, sizeof(q), target);
@@ -382,28 +393,28 @@ static int open_dir_no_symlinks(const char *what, const char *target, int *fd_ou
 			log_errno(r, "cannot open %s %s", what, q);
 		return r;
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%ld", fd);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(proc, buf, sizeof(buf) - 1);
 	if (n <= 0 || buf[0] != '/') {
 		int r = n < 0 ? negative_errno() : -EINVAL;
-		close((int)fd);
+		close(fd);
 		return log_errno(r, "cannot resolve %s %s", what,
 				 srfs_quote(q, sizeof(q), target));
 	}
 	buf[n] = '\0';
 	_cleanup_free_ char *want = normalize_path(target);
 	if (want && !streq(want, buf)) {
-		close((int)fd);
+		close(fd);
 		log_error("%s %s changed while it was opened (%s now); try again", what,
 			  srfs_quote(q, sizeof(q), target), buf);
 		return -EAGAIN;
 	}
 	*path_out = strdup(buf);
 	if (!*path_out) {
-		close((int)fd);
+		close(fd);
 		return log_errno(-ENOMEM, "cannot resolve %s", what);
 	}
-	*fd_out = (int)fd;
+	*fd_out = fd;
 	return 0;
 }
 
@@ -437,6 +448,15 @@ static int target_owner(int run_fd, const char *target, char *id, size_t size)
  * two shares cannot take one target at once.  An entry whose share record
  * is gone (a crash) is taken over.  -EEXIST with OWNER when another share has it.
  */
+/* Is there a share record for ID? */
+static bool has_share(const struct srfs_state *st, const char *id)
+{
+	struct stat s;
+	_cleanup_close_ int dir = openat(st->run_fd, SRFS_SHARES_DIR,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return dir >= 0 && fstatat(dir, id, &s, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 int srfs_share_claim_target(const struct srfs_state *st, const char *target, const char *id,
 			char *owner, size_t owner_size)
 {
@@ -479,10 +499,7 @@ int srfs_share_claim_target(const struct srfs_state *st, const char *target, con
 		}
 		if (streq(owner, id))
 			return 0;
-		struct stat s;
-		_cleanup_close_ int shares = openat(st->run_fd, SRFS_SHARES_DIR,
-						    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (shares >= 0 && fstatat(shares, owner, &s, AT_SYMLINK_NOFOLLOW) == 0)
+		if (has_share(st, owner))
 			return -EEXIST;
 		/* Its share is gone: a stale entry. */
 		unlinkat(dir, key, 0);
@@ -543,18 +560,16 @@ static void detach_mount_fd(int fd)
 /* Does TARGET, walked without symbolic links, lead to the root of the mount FD?  1, 0, -errno. */
 static int path_leads_to(const char *target, int fd)
 {
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 	struct statx a, b;
-	long tfd = syscall(SYS_openat2, AT_FDCWD, target, &how, sizeof(how));
+	int tfd = open_dir_nofollow(target);
 	if (tfd < 0)
-		return errno == ENOSYS ? 1 : 0; /* (no openat2: checked by name only) */
-	int r = statx((int)tfd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &a) < 0 ||
+		return 0;
+	int r = statx(tfd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &a) < 0 ||
 				statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &b) < 0
 			? negative_errno()
 			: !(a.stx_mask & STATX_MNT_ID) ||
 				  (a.stx_mnt_id == b.stx_mnt_id && a.stx_ino == b.stx_ino);
-	close((int)tfd);
+	close(tfd);
 	return r;
 }
 
@@ -948,8 +963,6 @@ fail:
  */
 static int share_parent(const struct srfs_share *s, int *parent_fd, const char **name)
 {
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 	_cleanup_free_ char *parent = strdup(s->target);
 	char *slash = parent ? strrchr(parent, '/') : NULL;
 	_cleanup_close_ int fd = -1;
@@ -958,15 +971,13 @@ static int share_parent(const struct srfs_share *s, int *parent_fd, const char *
 		return log_errno(-ENOMEM, "cannot inspect target %s", s->target);
 	*slash = '\0';
 	*name = s->target + (slash - parent) + 1;
-	long pfd = syscall(SYS_openat2, AT_FDCWD, *parent ? parent : "/", &how, sizeof(how));
-	if (pfd < 0 && errno == ENOSYS)
-		pfd = open(*parent ? parent : "/", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int pfd = open_dir_nofollow(*parent ? parent : "/");
 	if (pfd >= 0)
-		fd = openat((int)pfd, *name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat(pfd, *name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int r = pfd < 0 || fd < 0 ? negative_errno() : 0;
 	if (r == -ENOENT) {
 		if (pfd >= 0)
-			close((int)pfd);
+			close(pfd);
 		return 0;
 	}
 	if (r == -ELOOP || r == -ENOTDIR) {
@@ -979,10 +990,10 @@ static int share_parent(const struct srfs_share *s, int *parent_fd, const char *
 	}
 	if (r < 0) {
 		if (pfd >= 0)
-			close((int)pfd);
+			close(pfd);
 		return r;
 	}
-	*parent_fd = (int)pfd;
+	*parent_fd = pfd;
 	return srfs_share_is_mounted(fd, s);
 }
 
@@ -1150,14 +1161,6 @@ int srfs_share_recover(const struct srfs_state *st, const char *id)
 	log_info("container %s: its share of image %s at %s was not mounted; record removed", id,
 		 s.image, s.target);
 	return SRFS_RECOVER_CLEARED;
-}
-
-static bool has_share(const struct srfs_state *st, const char *id)
-{
-	struct stat s;
-	_cleanup_close_ int dir = openat(st->run_fd, SRFS_SHARES_DIR,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return dir >= 0 && fstatat(dir, id, &s, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* Removes the target index entry KEY when the share it names is gone. */
