@@ -10,8 +10,11 @@
  * other, all kept, then removes them in the same order, and prints one line
  * per operation: "create I NANOSECONDS" / "delete I NANOSECONDS".
  *
- *   shared        srfs_share_create / srfs_share_release (read-only)
+ *   shared        srfs_share_create_in / srfs_share_release_in (read-only), the
+ *                 runtime directory opened once, as an engine would keep it
  *   overlay-mode  the same with SRFS_MODE_OVERLAY
+ *   bind          the kernel's part of shared alone, no record and no lock:
+ *                 open_tree, mount_setattr, move_mount; umount2.  The floor.
  *   overlay2      mkdir upper and work, mount(2) an overlay of LOWER, and on
  *                 delete umount(2) and remove upper and work: what an engine's
  *                 overlay2 driver does per container
@@ -34,6 +37,7 @@
 
 #include "log.h"
 #include "share.h"
+#include "state.h"
 #include "util.h"
 
 static uint64_t now_ns(void)
@@ -55,6 +59,20 @@ static int overlay2_create(const char *lower, const char *dir, const char *targe
 	return 0;
 }
 
+static int bind_create(const char *lower, const char *target)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+		.propagation = MS_PRIVATE,
+	};
+	_cleanup_close_ int dir = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int tree = open_tree(AT_FDCWD, lower, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (dir < 0 || tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+	    move_mount(tree, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return log_errno(negative_errno(), "cannot bind %s at %s", lower, target);
+	return 0;
+}
+
 static int overlay2_delete(const char *dir, const char *target)
 {
 	char name[4200];
@@ -73,8 +91,8 @@ int main(int argc, char **argv)
 {
 	srfs_log_init(argv[0]);
 	if (argc != 6 && argc != 7) {
-		fprintf(stderr, "usage: %s shared|overlay-mode|overlay2|dm-rw|cycle|hold IMAGE LOWER "
-				"DIR N [FIRST]\n",
+		fprintf(stderr, "usage: %s shared|overlay-mode|bind|overlay2|dm-rw|cycle|hold IMAGE "
+				"LOWER DIR N [FIRST]\n",
 			argv[0]);
 		return 2;
 	}
@@ -83,7 +101,11 @@ int main(int argc, char **argv)
 	struct srfs_share_options so = { .mode = streq(mode, "overlay-mode") ? SRFS_MODE_OVERLAY
 									     : SRFS_MODE_RO };
 	struct srfs_release_options ro = { 0 };
-	bool overlay2 = streq(mode, "overlay2"), dm = streq(mode, "dm-rw");
+	bool overlay2 = streq(mode, "overlay2"), dm = streq(mode, "dm-rw"), bind = streq(mode, "bind");
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+
+	if (srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CREATE) < 0)
+		return 1;
 
 	if (streq(mode, "cycle") || streq(mode, "hold")) {
 		bool hold = streq(mode, "hold");
@@ -93,8 +115,8 @@ int main(int argc, char **argv)
 			snprintf(id, sizeof(id), hold ? "b%u" : "cyc", i);
 			snprintf(target, sizeof(target), hold ? "%s/b%u" : "%s/c1/root", dir, i);
 			uint64_t t0 = now_ns();
-			if (srfs_share_create(image, id, target, &so) < 0 ||
-			    (!hold && srfs_share_release(id, NULL, &ro) < 0))
+			if (srfs_share_create_in(&st, image, id, target, &so) < 0 ||
+			    (!hold && srfs_share_release_in(&st, id, NULL, &ro) < 0))
 				return 1;
 			if (!hold)
 				printf("cycle %u %llu\n", i, (unsigned long long)(now_ns() - t0));
@@ -102,7 +124,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	if (!overlay2 && !dm && !streq(mode, "shared") && !streq(mode, "overlay-mode")) {
+	if (!overlay2 && !dm && !bind && !streq(mode, "shared") && !streq(mode, "overlay-mode")) {
 		fprintf(stderr, "%s: unknown mode %s\n", argv[0], mode);
 		return 2;
 	}
@@ -116,12 +138,16 @@ int main(int argc, char **argv)
 			int r;
 			if (phase == 0)
 				r = overlay2 ? overlay2_create(lower, base, target)
+				    : bind   ? bind_create(lower, target)
 				    : dm     ? srfs_snapshot_share(image, id, target)
-					     : srfs_share_create(image, id, target, &so);
+					     : srfs_share_create_in(&st, image, id, target, &so);
 			else
 				r = overlay2 ? overlay2_delete(base, target)
+				    : bind   ? (umount2(target, UMOUNT_NOFOLLOW) < 0
+						    ? log_errno(negative_errno(), "cannot unmount %s", target)
+						    : 0)
 				    : dm     ? srfs_snapshot_release(id, &ro)
-					     : srfs_share_release(id, NULL, &ro);
+					     : srfs_share_release_in(&st, id, NULL, &ro);
 			uint64_t t1 = now_ns();
 			if (r < 0)
 				return 1;

@@ -47,7 +47,7 @@ static int record_in_utab(const char *image, const char *target, const char *id)
 	_cleanup_(srfs_active_image_clear) struct srfs_active_image a = { 0 };
 	int r = srfs_state_open(&st, SRFS_STATE_RUN);
 	if (r == 0)
-		r = srfs_active_image_load(st.run_fd, image, &a);
+		r = srfs_active_image_load(&st, image, &a);
 	if (r < 0)
 		return log_errno(r, "cannot find the device of image %s", image);
 	return srfs_utab_add(a.device, target, id);

@@ -114,10 +114,9 @@ static int check_filesystem(const struct srfs_image *img, const char *device)
 /* Opens (making it) the image's mount point <rundir>/mnt/NAME. */
 static int mount_point(const struct srfs_state *st, const char *name, char **path, int *fd)
 {
-	_cleanup_close_ int dir = -1;
-	int r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_RUN_MNT_DIR, true, &dir);
-	if (r < 0)
-		return r;
+	int dir = srfs_state_run_dir(st, SRFS_RUN_MNT_DIR, true);
+	if (dir < 0)
+		return dir;
 	if (mkdirat(dir, name, 0700) < 0 && errno != EEXIST)
 		return log_errno(negative_errno(), "cannot create the mount point of image %s", name);
 	*fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -204,7 +203,7 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o)
 					 SRFS_STATE_PRIVATE_MOUNT);
 	if (r < 0)
 		return r;
-	r = srfs_lock_take(&lock, st.run_fd, SRFS_LOCK_IMAGE, name, false);
+	r = srfs_lock_take(&lock, &st, SRFS_LOCK_IMAGE, name, false);
 	if (r < 0)
 		return r;
 	r = srfs_image_load(st.catalog_fd, name, &img);
@@ -221,7 +220,7 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o)
 
 	/* Active already?  The record and the mount must agree. */
 	_cleanup_(srfs_active_image_clear) struct srfs_active_image old = { 0 };
-	r = srfs_active_image_load(st.run_fd, name, &old);
+	r = srfs_active_image_load(&st, name, &old);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	int mounted = srfs_is_mount_root(mnt_fd);

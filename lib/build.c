@@ -282,11 +282,11 @@ static int create_in_pool(const char *name, const struct srfs_image_create_optio
 	r = srfs_state_open(&b.st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
 	if (r < 0)
 		goto out;
-	r = srfs_lock_take(&catalog_lock, b.st.run_fd, SRFS_LOCK_CATALOG, NULL, false);
+	r = srfs_lock_take(&catalog_lock, &b.st, SRFS_LOCK_CATALOG, NULL, false);
 	if (r == 0)
-		r = srfs_lock_take(&pool_lock, b.st.run_fd, SRFS_LOCK_POOL, o->pool, false);
+		r = srfs_lock_take(&pool_lock, &b.st, SRFS_LOCK_POOL, o->pool, false);
 	if (r == 0)
-		r = srfs_lock_take(&image_lock, b.st.run_fd, SRFS_LOCK_IMAGE, name, false);
+		r = srfs_lock_take(&image_lock, &b.st, SRFS_LOCK_IMAGE, name, false);
 	if (r < 0)
 		goto out;
 	r = srfs_pool_load(b.st.catalog_fd, o->pool, &b.pool);
@@ -461,9 +461,9 @@ static int create_from_source(const char *name, const char *source)
 
 	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
 	if (r == 0)
-		r = srfs_lock_take(&catalog_lock, st.run_fd, SRFS_LOCK_CATALOG, NULL, false);
+		r = srfs_lock_take(&catalog_lock, &st, SRFS_LOCK_CATALOG, NULL, false);
 	if (r == 0)
-		r = srfs_lock_take(&image_lock, st.run_fd, SRFS_LOCK_IMAGE, name, false);
+		r = srfs_lock_take(&image_lock, &st, SRFS_LOCK_IMAGE, name, false);
 	if (r < 0)
 		return r;
 	r = srfs_image_load(st.catalog_fd, name, &old);

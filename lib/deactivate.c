@@ -28,10 +28,10 @@ int srfs_image_deactivate(const char *name, const struct srfs_deactivate_options
 	}
 	if (r < 0)
 		return r;
-	r = srfs_lock_take(&lock, st.run_fd, SRFS_LOCK_IMAGE, name, false);
+	r = srfs_lock_take(&lock, &st, SRFS_LOCK_IMAGE, name, false);
 	if (r < 0)
 		return r;
-	r = srfs_active_image_load(st.run_fd, name, &a);
+	r = srfs_active_image_load(&st, name, &a);
 	if (r == -ENOENT) {
 		_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
 		if (srfs_image_load(st.catalog_fd, name, &img) == -ENOENT) {
@@ -87,8 +87,8 @@ int srfs_image_deactivate(const char *name, const struct srfs_deactivate_options
 	r = srfs_active_image_forget(&st, name);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int mnt = -1;
-	if (srfs_state_subdir(st.run_fd, st.run_path, SRFS_RUN_MNT_DIR, false, &mnt) == 0)
+	int mnt = srfs_state_run_dir(&st, SRFS_RUN_MNT_DIR, false);
+	if (mnt >= 0)
 		unlinkat(mnt, name, AT_REMOVEDIR);
 	if (n_shares)
 		log_info("image %s deactivated; its %u share%s keep%s it until released", name,

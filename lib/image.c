@@ -226,7 +226,7 @@ int srfs_image_remove(const char *name, unsigned flags)
 	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
 	if (r < 0)
 		return r;
-	r = srfs_lock_take(&catalog_lock, st.run_fd, SRFS_LOCK_CATALOG, NULL, false);
+	r = srfs_lock_take(&catalog_lock, &st, SRFS_LOCK_CATALOG, NULL, false);
 	if (r < 0)
 		return r;
 	r = srfs_image_load(st.catalog_fd, name, &img);
@@ -239,7 +239,7 @@ int srfs_image_remove(const char *name, unsigned flags)
 			return -ENOENT;
 		}
 		if (r > 0)
-			r = srfs_lock_take(&pool_lock, st.run_fd, SRFS_LOCK_POOL, pending, false);
+			r = srfs_lock_take(&pool_lock, &st, SRFS_LOCK_POOL, pending, false);
 		if (r == 0)
 			r = srfs_pool_load(st.catalog_fd, pending, &pool);
 		if (r == 0)
@@ -252,11 +252,11 @@ int srfs_image_remove(const char *name, unsigned flags)
 	if (r < 0)
 		return r;
 	if (img.kind == SRFS_IMAGE_POOL && pool_lock.fd < 0) {
-		r = srfs_lock_take(&pool_lock, st.run_fd, SRFS_LOCK_POOL, img.pool, false);
+		r = srfs_lock_take(&pool_lock, &st, SRFS_LOCK_POOL, img.pool, false);
 		if (r < 0)
 			return r;
 	}
-	r = srfs_lock_take(&image_lock, st.run_fd, SRFS_LOCK_IMAGE, name, false);
+	r = srfs_lock_take(&image_lock, &st, SRFS_LOCK_IMAGE, name, false);
 	if (r < 0)
 		return r;
 	/* (An image-create of NAME held the locks until it finished or died.) */
@@ -272,7 +272,7 @@ int srfs_image_remove(const char *name, unsigned flags)
 		return -EBUSY;
 	}
 	_cleanup_(srfs_active_image_clear) struct srfs_active_image active = { 0 };
-	r = srfs_active_image_load(st.run_fd, name, &active);
+	r = srfs_active_image_load(&st, name, &active);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r == 0) {
@@ -412,7 +412,7 @@ int srfs_image_report(const char *pool,
 		if (pool && (img.kind != SRFS_IMAGE_POOL || !streq(img.pool, pool)))
 			continue;
 		_cleanup_(srfs_active_image_clear) struct srfs_active_image a = { 0 };
-		bool active = st.run_fd >= 0 && srfs_active_image_load(st.run_fd, img.name, &a) == 0;
+		bool active = st.run_fd >= 0 && srfs_active_image_load(&st, img.name, &a) == 0;
 		struct srfs_image_report rep = {
 			.image = &img,
 			.active = active,

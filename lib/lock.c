@@ -6,6 +6,7 @@
 
 #include "lock.h"
 #include "log.h"
+#include "state.h"
 
 static const char *const level_names[] = {
 	[SRFS_LOCK_CATALOG] = "catalog",
@@ -17,11 +18,11 @@ static const char *const level_names[] = {
 /* Bit L set: this process holds a lock of level L. */
 static unsigned held_levels;
 
-int srfs_lock_take(struct srfs_lock *lock, int run_fd, enum srfs_lock_level level,
-		   const char *name, bool shared)
+int srfs_lock_take(struct srfs_lock *lock, const struct srfs_state *st,
+		   enum srfs_lock_level level, const char *name, bool shared)
 {
-	_cleanup_close_ int dir_fd = -1;
 	_cleanup_close_ int fd = -1;
+	int dir_fd;
 	char file[256];
 
 	if (level < SRFS_LOCK_CATALOG || level > SRFS_LOCK_SHARE)
@@ -36,11 +37,9 @@ int srfs_lock_take(struct srfs_lock *lock, int run_fd, enum srfs_lock_level leve
 	else
 		snprintf(file, sizeof(file), "%s", level_names[level]);
 
-	if (mkdirat(run_fd, "locks", 0700) < 0 && errno != EEXIST)
-		return log_errno(negative_errno(), "cannot create the lock directory");
-	dir_fd = openat(run_fd, "locks", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dir_fd = srfs_state_run_dir(st, "locks", true);
 	if (dir_fd < 0)
-		return log_errno(negative_errno(), "cannot open the lock directory");
+		return dir_fd;
 	fd = openat(dir_fd, file, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0)
 		return log_errno(negative_errno(), "cannot open lock %s", file);

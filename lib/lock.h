@@ -41,11 +41,13 @@ struct srfs_lock {
 
 #define SRFS_LOCK_INIT { .fd = -1 }
 
+struct srfs_state;
+
 /*
- * Takes the lock of LEVEL named NAME (NULL for the catalog) in the runtime
- * directory RUN_FD, exclusive or SHARED, waiting for it.
+ * Takes the lock of LEVEL named NAME (NULL for the catalog) in ST's runtime
+ * directory, exclusive or SHARED, waiting for it.
  */
-int srfs_lock_take(struct srfs_lock *lock, int run_fd, enum srfs_lock_level level,
-		   const char *name, bool shared);
+int srfs_lock_take(struct srfs_lock *lock, const struct srfs_state *st,
+		   enum srfs_lock_level level, const char *name, bool shared);
 void srfs_lock_release(struct srfs_lock *lock);
 #define _cleanup_lock_ _cleanup_(srfs_lock_release)

@@ -354,13 +354,12 @@ static int save_runtime(const struct srfs_state *st, const struct srfs_pool *poo
 			const struct opened_device *data, const struct opened_device *meta)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
-	_cleanup_close_ int dir = -1;
+	int dir = srfs_state_run_dir(st, SRFS_POOLS_DIR, true);
 	char buf[32];
 	int r;
 
-	r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_POOLS_DIR, true, &dir);
-	if (r < 0)
-		return r;
+	if (dir < 0)
+		return dir;
 	snprintf(buf, sizeof(buf), "%u:%u", major(devno), minor(devno));
 	r = srfs_record_set(&rec, "device", buf);
 	/* The loop devices this pool owns (they detach with it). */
@@ -400,8 +399,7 @@ int srfs_pool_restore_runtime(const struct srfs_state *st, const struct srfs_poo
 	char type[32], params[256];
 	struct stat s;
 
-	_cleanup_close_ int dir = openat(st->run_fd, SRFS_POOLS_DIR,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dir = srfs_state_run_dir(st, SRFS_POOLS_DIR, false);
 	if (dir >= 0 && fstatat(dir, pool->name, &s, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
 	int r = srfs_dm_info(pool->dm_name, &info);
@@ -435,10 +433,10 @@ static int pool_begin(const char *name, struct srfs_state *st, struct srfs_lock 
 	r = srfs_state_open(st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
 	if (r < 0)
 		return r;
-	r = srfs_lock_take(catalog_lock, st->run_fd, SRFS_LOCK_CATALOG, NULL, false);
+	r = srfs_lock_take(catalog_lock, st, SRFS_LOCK_CATALOG, NULL, false);
 	if (r < 0)
 		return r;
-	r = srfs_lock_take(pool_lock, st->run_fd, SRFS_LOCK_POOL, name, false);
+	r = srfs_lock_take(pool_lock, st, SRFS_LOCK_POOL, name, false);
 	if (r < 0)
 		return r;
 	return srfs_pool_load(st->catalog_fd, name, pool);
@@ -906,8 +904,8 @@ int srfs_pool_remove(const char *name, bool force, bool wipe)
 	} else {
 		log_info("pool %s is not active", name);
 	}
-	_cleanup_close_ int run_pools = -1;
-	if (srfs_state_subdir(st.run_fd, st.run_path, SRFS_POOLS_DIR, true, &run_pools) == 0)
+	int run_pools = srfs_state_run_dir(&st, SRFS_POOLS_DIR, true);
+	if (run_pools >= 0)
 		srfs_record_remove(run_pools, name, 0);
 
 	if (!wipe)

@@ -127,7 +127,7 @@ static int recover_pools(const struct srfs_state *st, const struct dm_names *dm)
 	char **pools = NULL;
 	int ret = 0, r;
 
-	r = srfs_lock_take(&catalog_lock, st->run_fd, SRFS_LOCK_CATALOG, NULL, false);
+	r = srfs_lock_take(&catalog_lock, st, SRFS_LOCK_CATALOG, NULL, false);
 	if (r < 0)
 		return r;
 	r = srfs_state_list(st->catalog_fd, SRFS_POOLS_DIR, &pools);
@@ -136,7 +136,7 @@ static int recover_pools(const struct srfs_state *st, const struct dm_names *dm)
 	for (char **p = pools; *p; p++) {
 		_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
 		_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
-		r = srfs_lock_take(&pool_lock, st->run_fd, SRFS_LOCK_POOL, *p, false);
+		r = srfs_lock_take(&pool_lock, st, SRFS_LOCK_POOL, *p, false);
 		if (r == 0)
 			r = srfs_pool_load(st->catalog_fd, *p, &pool);
 		if (r == 0 && dm_exists(pool.dm_name)) {
@@ -159,7 +159,7 @@ static int recover_pools(const struct srfs_state *st, const struct dm_names *dm)
 		    !streq(type, "thin-pool"))
 			continue;
 		_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
-		r = srfs_lock_take(&pool_lock, st->run_fd, SRFS_LOCK_POOL, name, false);
+		r = srfs_lock_take(&pool_lock, st, SRFS_LOCK_POOL, name, false);
 		if (r == 0) {
 			r = srfs_dm_remove(dm->names[i], false);
 			if (r == 0)
@@ -177,8 +177,8 @@ static int recover_pools(const struct srfs_state *st, const struct dm_names *dm)
 	}
 
 	/* The runtime record of a pool that is no longer active. */
-	_cleanup_close_ int run_pools = -1;
-	if (srfs_state_subdir(st->run_fd, st->run_path, SRFS_POOLS_DIR, false, &run_pools) < 0)
+	int run_pools = srfs_state_run_dir(st, SRFS_POOLS_DIR, false);
+	if (run_pools < 0)
 		return ret;
 	r = srfs_state_list(st->run_fd, SRFS_POOLS_DIR, &pools);
 	if (r < 0)
@@ -263,7 +263,7 @@ static int recover_shares(const struct srfs_state *st, bool have_dm)
 		for (char **id = ids; *id; id++) {
 			_cleanup_(srfs_image_clear) struct srfs_image snap = { 0 };
 			_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
-			if (srfs_share_load(st->run_fd, *id, &s) != -ENOENT ||
+			if (srfs_share_load(st, *id, &s) != -ENOENT ||
 			    srfs_image_load_record(st->catalog_fd, *id, true, &snap) < 0 ||
 			    snap.released)
 				continue;
@@ -305,10 +305,10 @@ static int recover_image(const struct srfs_state *st, int mnt_dir, const char *n
 
 	if (!mount || srfs_image_dm_name(name, false, dm_name, sizeof(dm_name)) < 0)
 		return log_errno(-ENOMEM, "cannot recover image %s", name);
-	int r = srfs_lock_take(&lock, st->run_fd, SRFS_LOCK_IMAGE, name, false);
+	int r = srfs_lock_take(&lock, st, SRFS_LOCK_IMAGE, name, false);
 	if (r < 0)
 		return r;
-	int recorded = srfs_active_image_load(st->run_fd, name, &a);
+	int recorded = srfs_active_image_load(st, name, &a);
 	if (recorded < 0 && recorded != -ENOENT)
 		return recorded;
 	int mounted = mnt_dir < 0 ? 0 : image_mounted(mnt_dir, name, &dev);
@@ -385,13 +385,12 @@ static int image_names(const struct srfs_state *st, const struct dm_names *dm, c
 
 static int recover_mounts(const struct srfs_state *st, const struct dm_names *dm, bool have_dm)
 {
-	_cleanup_close_ int mnt_dir = -1;
+	int mnt_dir = srfs_state_run_dir(st, SRFS_RUN_MNT_DIR, false);
 	char **names = NULL;
 	int ret = 0, r;
 
-	r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_RUN_MNT_DIR, false, &mnt_dir);
-	if (r < 0 && r != -ENOENT)
-		return r;
+	if (mnt_dir < 0 && mnt_dir != -ENOENT)
+		return mnt_dir;
 	r = image_names(st, dm, &names);
 	if (r < 0)
 		return r;
@@ -406,7 +405,7 @@ static int recover_mounts(const struct srfs_state *st, const struct dm_names *dm
 		const char *name = dm_suffix(dm->names[i], DM_BUILD_PREFIX);
 		if (!name)
 			continue;
-		r = srfs_lock_take(&lock, st->run_fd, SRFS_LOCK_IMAGE, name, false);
+		r = srfs_lock_take(&lock, st, SRFS_LOCK_IMAGE, name, false);
 		if (r == 0 && dm_exists(dm->names[i]))
 			r = remove_dm(dm->names[i], "no image-create is building it");
 		if (r < 0)
@@ -418,7 +417,7 @@ static int recover_mounts(const struct srfs_state *st, const struct dm_names *dm
 		const char *id = dm_suffix(dm->names[i], DM_SNAP_PREFIX);
 		if (!id)
 			continue;
-		r = srfs_lock_take(&lock, st->run_fd, SRFS_LOCK_SHARE, id, false);
+		r = srfs_lock_take(&lock, st, SRFS_LOCK_SHARE, id, false);
 		if (r == 0 && !in_catalog(st->catalog_fd, SRFS_SNAPSHOTS_DIR, id) &&
 		    dm_exists(dm->names[i]))
 			r = remove_dm(dm->names[i], "its container has no snapshot");

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/openat2.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -64,15 +65,15 @@ static int set_devno(struct srfs_record *rec, const char *key, dev_t dev)
 }
 
 /* Loads DIR/NAME of the runtime directory; -ENOENT silently, corrupt records logged. */
-static int load_runtime(int run_fd, const char *dir, const char *name, const char *what,
-			const struct srfs_record_key *keys, struct srfs_record *rec)
+static int load_runtime(const struct srfs_state *st, const char *dir, const char *name,
+			const char *what, const struct srfs_record_key *keys, struct srfs_record *rec)
 {
-	_cleanup_close_ int fd = openat(run_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = srfs_state_run_dir(st, dir, false);
 	char err[256];
 	int r;
 
 	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : log_errno(negative_errno(), "cannot open %s", dir);
+		return fd;
 	r = srfs_record_load(fd, name, keys, rec, err, sizeof(err));
 	if (r == -EBADMSG)
 		log_error("runtime record of %s %s is corrupt: %s", what, name, err);
@@ -84,10 +85,8 @@ static int load_runtime(int run_fd, const char *dir, const char *name, const cha
 static int save_runtime(const struct srfs_state *st, const char *dir, const char *name,
 			const char *what, const struct srfs_record *rec)
 {
-	_cleanup_close_ int fd = -1;
-	int r = srfs_state_subdir(st->run_fd, st->run_path, dir, true, &fd);
-	if (r == 0)
-		r = srfs_record_save(fd, name, rec, 0);
+	int fd = srfs_state_run_dir(st, dir, true);
+	int r = fd < 0 ? fd : srfs_record_save(fd, name, rec, 0);
 	if (r < 0)
 		return log_errno(r, "cannot write the runtime record of %s %s", what, name);
 	return 0;
@@ -96,12 +95,10 @@ static int save_runtime(const struct srfs_state *st, const char *dir, const char
 static int remove_runtime(const struct srfs_state *st, const char *dir, const char *name,
 			  const char *what)
 {
-	_cleanup_close_ int fd = -1;
-	int r = srfs_state_subdir(st->run_fd, st->run_path, dir, false, &fd);
-	if (r == -ENOENT)
+	int fd = srfs_state_run_dir(st, dir, false);
+	if (fd == -ENOENT)
 		return 0;
-	if (r == 0)
-		r = srfs_record_remove(fd, name, 0);
+	int r = fd < 0 ? fd : srfs_record_remove(fd, name, 0);
 	if (r < 0)
 		return log_errno(r, "cannot remove the runtime record of %s %s", what, name);
 	return 0;
@@ -114,14 +111,15 @@ void srfs_active_image_clear(struct srfs_active_image *a)
 	*a = (struct srfs_active_image){ 0 };
 }
 
-int srfs_active_image_load(int run_fd, const char *name, struct srfs_active_image *a)
+int srfs_active_image_load(const struct srfs_state *st, const char *name,
+			   struct srfs_active_image *a)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
 	const char *v;
 	int r;
 
 	srfs_active_image_clear(a);
-	r = load_runtime(run_fd, SRFS_RUN_IMAGES_DIR, name, "image", active_keys, &rec);
+	r = load_runtime(st, SRFS_RUN_IMAGES_DIR, name, "image", active_keys, &rec);
 	if (r < 0)
 		return r;
 	snprintf(a->name, sizeof(a->name), "%s", name);
@@ -176,14 +174,14 @@ void srfs_share_clear(struct srfs_share *s)
 	*s = (struct srfs_share){ 0 };
 }
 
-int srfs_share_load(int run_fd, const char *id, struct srfs_share *s)
+int srfs_share_load(const struct srfs_state *st, const char *id, struct srfs_share *s)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
 	const char *image, *mode;
 	int r;
 
 	srfs_share_clear(s);
-	r = load_runtime(run_fd, SRFS_SHARES_DIR, id, "share", share_keys, &rec);
+	r = load_runtime(st, SRFS_SHARES_DIR, id, "share", share_keys, &rec);
 	if (r < 0)
 		return r;
 	image = srfs_record_get(&rec, "image");
@@ -248,7 +246,7 @@ int srfs_share_for_each(const struct srfs_state *st, const char *image,
 		return log_errno(r, "cannot read the share records in %s", st->run_path);
 	for (char **id = ids; *id; id++) {
 		_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
-		int q = srfs_share_load(st->run_fd, *id, &s);
+		int q = srfs_share_load(st, *id, &s);
 		if (q == -ENOENT)
 			continue; /* released meanwhile */
 		if (q < 0) {
@@ -424,7 +422,7 @@ int srfs_share_open_target(const char *target, int *fd_out, char **path_out)
 }
 
 /* The id recorded for TARGET in the index: 1 and ID, 0 when none. */
-static int target_owner(int run_fd, const char *target, char *id, size_t size)
+static int target_owner(const struct srfs_state *st, const char *target, char *id, size_t size)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
 	static const struct srfs_record_key keys[] = { { "id", true }, { "target", true }, { 0 } };
@@ -432,7 +430,7 @@ static int target_owner(int run_fd, const char *target, char *id, size_t size)
 	int r;
 
 	target_key(target, key);
-	r = load_runtime(run_fd, SRFS_TARGETS_DIR, key, "target", keys, &rec);
+	r = load_runtime(st, SRFS_TARGETS_DIR, key, "target", keys, &rec);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -452,8 +450,7 @@ static int target_owner(int run_fd, const char *target, char *id, size_t size)
 static bool has_share(const struct srfs_state *st, const char *id)
 {
 	struct stat s;
-	_cleanup_close_ int dir = openat(st->run_fd, SRFS_SHARES_DIR,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dir = srfs_state_run_dir(st, SRFS_SHARES_DIR, false);
 	return dir >= 0 && fstatat(dir, id, &s, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
@@ -462,13 +459,12 @@ int srfs_share_claim_target(const struct srfs_state *st, const char *target, con
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
 	_cleanup_free_ char *text = NULL;
-	_cleanup_close_ int dir = -1;
+	int dir = srfs_state_run_dir(st, SRFS_TARGETS_DIR, true);
 	char key[17];
 	size_t len;
-	int r;
+	int r = dir < 0 ? dir : 0;
 
 	target_key(target, key);
-	r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_TARGETS_DIR, true, &dir);
 	if (r == 0)
 		r = srfs_record_set(&rec, "id", id);
 	if (r == 0)
@@ -490,7 +486,7 @@ int srfs_share_claim_target(const struct srfs_state *st, const char *target, con
 		}
 		if (errno != EEXIST)
 			return log_errno(negative_errno(), "cannot claim target %s", target);
-		r = target_owner(st->run_fd, target, owner, owner_size);
+		r = target_owner(st, target, owner, owner_size);
 		if (r < 0)
 			return r;
 		if (r == 0) {
@@ -510,9 +506,8 @@ int srfs_share_claim_target(const struct srfs_state *st, const char *target, con
 void srfs_share_unclaim_target(const struct srfs_state *st, const char *target, const char *id)
 {
 	char owner[SRFS_NAME_MAX + 1], key[17];
-	_cleanup_close_ int dir = openat(st->run_fd, SRFS_TARGETS_DIR,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dir < 0 || target_owner(st->run_fd, target, owner, sizeof(owner)) <= 0 ||
+	int dir = srfs_state_run_dir(st, SRFS_TARGETS_DIR, false);
+	if (dir < 0 || target_owner(st, target, owner, sizeof(owner)) <= 0 ||
 	    !streq(owner, id))
 		return;
 	target_key(target, key);
@@ -524,29 +519,34 @@ void srfs_share_unclaim_target(const struct srfs_state *st, const char *target, 
 #define OVERLAYFS_MAGIC 0x794c7630
 
 /* Is the directory FD the root of a mount of the file system DEV?  1, 0 or -errno. */
-static int is_share_mount(int fd, dev_t dev)
+/*
+ * Is NAME in the directory DIRFD ("" for DIRFD itself) the root of the mount
+ * share S made?  1, 0, -ENOTDIR when it is not a directory (or is a symbolic
+ * link), -errno.
+ */
+static int is_mounted_at(int dirfd, const char *name, const struct srfs_share *s)
 {
-	struct stat s;
-	int r = srfs_is_mount_root(fd);
-	if (r <= 0)
-		return r;
-	if (fstat(fd, &s) < 0)
-		return negative_errno();
-	return s.st_dev == dev;
-}
-
-/* Is the directory FD the root of the mount share S made?  1, 0 or -errno. */
-int srfs_share_is_mounted(int fd, const struct srfs_share *s)
-{
-	struct statfs fs;
 	if (!streq(s->mode, SRFS_MODE_OVERLAY))
-		return is_share_mount(fd, s->dev);
+		return srfs_is_mount_of(dirfd, name, s->dev);
+	struct statfs fs;
+	_cleanup_close_ int own = -1;
+	int fd = dirfd;
+	if (*name) {
+		fd = own = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return errno == ELOOP ? -ENOTDIR : negative_errno();
+	}
 	int r = srfs_is_mount_root(fd);
 	if (r <= 0)
 		return r;
 	if (fstatfs(fd, &fs) < 0)
 		return negative_errno();
 	return fs.f_type == OVERLAYFS_MAGIC;
+}
+
+int srfs_share_is_mounted(int fd, const struct srfs_share *s)
+{
+	return is_mounted_at(fd, "", s);
 }
 
 /* Detaches the attached mount FD refers to (itself, whatever path now leads there). */
@@ -650,8 +650,7 @@ static int bind_read_only(const char *source, int target_fd, const char *target)
 /* Is the image's mount (per its record) really there?  The record alone may be stale. */
 static bool image_mounted(const struct srfs_active_image *a)
 {
-	_cleanup_close_ int fd = open(a->mount, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd >= 0 && is_share_mount(fd, a->dev) == 1;
+	return srfs_is_mount_of(AT_FDCWD, a->mount, a->dev) == 1;
 }
 
 /* Does the active image carry the label LABEL ("" for none)?  Says why not. */
@@ -673,10 +672,10 @@ static int check_label(const struct srfs_active_image *a, const char *label)
 static int hold_active_image(const struct srfs_state *st, const char *image, const char *label,
 			     struct srfs_lock *lock, struct srfs_active_image *active)
 {
-	int r = srfs_lock_take(lock, st->run_fd, SRFS_LOCK_IMAGE, image, true);
+	int r = srfs_lock_take(lock, st, SRFS_LOCK_IMAGE, image, true);
 	if (r < 0)
 		return r;
-	r = srfs_active_image_load(st->run_fd, image, active);
+	r = srfs_active_image_load(st, image, active);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r == 0 && image_mounted(active))
@@ -692,9 +691,9 @@ static int hold_active_image(const struct srfs_state *st, const char *image, con
 	r = srfs_run_tool("image-activate", args);
 	if (r < 0)
 		return r;
-	r = srfs_lock_take(lock, st->run_fd, SRFS_LOCK_IMAGE, image, true);
+	r = srfs_lock_take(lock, st, SRFS_LOCK_IMAGE, image, true);
 	if (r == 0)
-		r = srfs_active_image_load(st->run_fd, image, active);
+		r = srfs_active_image_load(st, image, active);
 	if (r == -ENOENT || (r == 0 && !image_mounted(active))) {
 		log_error("image %s was deactivated again before it could be shared", image);
 		return -ESTALE;
@@ -734,8 +733,7 @@ static int upper_path(const struct srfs_state *st, const char *id, const char *u
 		_cleanup_close_ int fd = -1;
 		return open_dir_no_symlinks("upper directory", upper_dir, &fd, path);
 	}
-	_cleanup_close_ int dir = -1;
-	int r = srfs_state_subdir(st->run_fd, st->run_path, SRFS_UPPER_DIR, true, &dir);
+	int r = srfs_state_run_dir(st, SRFS_UPPER_DIR, true);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *base = srfs_path_join(st->run_path, SRFS_UPPER_DIR);
@@ -833,10 +831,17 @@ static int overlay_mount(const char *lower, const char *dir, const char *label, 
 
 /* ---- rootfs-share ------------------------------------------------------------------ */
 
-int srfs_share_create(const char *image, const char *id, const char *target_arg,
+int srfs_share_create(const char *image, const char *id, const char *target,
 		      const struct srfs_share_options *o)
 {
-	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	return srfs_share_create_in(NULL, image, id, target, o);
+}
+
+int srfs_share_create_in(const struct srfs_state *st_arg, const char *image, const char *id,
+			 const char *target_arg, const struct srfs_share_options *o)
+{
+	_cleanup_state_ struct srfs_state own = SRFS_STATE_INIT;
+	const struct srfs_state *st = st_arg ? st_arg : &own;
 	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
 	_cleanup_lock_ struct srfs_lock share_lock = SRFS_LOCK_INIT;
 	_cleanup_(srfs_active_image_clear) struct srfs_active_image active = { 0 };
@@ -863,17 +868,16 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 	if (r < 0)
 		return r;
 	/* Only the runtime directory: the catalog is image-activate's business. */
-	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CREATE);
+	if (!st_arg && (r = srfs_state_open(&own, SRFS_STATE_RUN | SRFS_STATE_CREATE)) < 0)
+		return r;
+	r = hold_active_image(st, image, label, &image_lock, &active);
 	if (r < 0)
 		return r;
-	r = hold_active_image(&st, image, label, &image_lock, &active);
-	if (r < 0)
-		return r;
-	r = srfs_lock_take(&share_lock, st.run_fd, SRFS_LOCK_SHARE, id, false);
+	r = srfs_lock_take(&share_lock, st, SRFS_LOCK_SHARE, id, false);
 	if (r < 0)
 		return r;
 
-	r = srfs_share_load(st.run_fd, id, &old);
+	r = srfs_share_load(st, id, &old);
 	if (r == 0 && (!streq(old.target, target) || !streq(old.image, image))) {
 		log_error("container %s already shares image %s at %s", id, old.image, old.target);
 		return -EEXIST;
@@ -897,7 +901,7 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 		}
 	}
 	if (srfs_is_mount_root(target_fd) == 1) {
-		if (target_owner(st.run_fd, target, owner, sizeof(owner)) == 1 && !streq(owner, id))
+		if (target_owner(st, target, owner, sizeof(owner)) == 1 && !streq(owner, id))
 			log_error("target %s is already mounted: it is the share of container %s",
 				  target, owner);
 		else
@@ -906,13 +910,13 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 	}
 	if (overlay) {
 		r = again && old.upper ? ((upper = strdup(old.upper)) ? 0 : -ENOMEM)
-				       : upper_path(&st, id, o->upper_dir, &upper, &upper_default);
+				       : upper_path(st, id, o->upper_dir, &upper, &upper_default);
 		if (again && old.upper)
 			upper_default = old.upper_default;
 		if (r < 0)
 			return r;
 	}
-	r = srfs_share_claim_target(&st, target, id, owner, sizeof(owner));
+	r = srfs_share_claim_target(st, target, id, owner, sizeof(owner));
 	if (r == -EEXIST && owner[0])
 		log_error("target %s is already the target of container %s", target, owner);
 	if (r < 0)
@@ -926,7 +930,7 @@ int srfs_share_create(const char *image, const char *id, const char *target_arg,
 	snprintf(s.image, sizeof(s.image), "%s", image);
 	snprintf(s.mode, sizeof(s.mode), "%s", mode);
 	snprintf(s.context, sizeof(s.context), "%s", active.context);
-	r = srfs_share_save(&st, &s);
+	r = srfs_share_save(st, &s);
 	if (r < 0)
 		goto fail;
 	srfs_crash_point("rootfs-share:record");
@@ -946,8 +950,8 @@ fail:
 	if (!again) {
 		if (overlay)
 			upper_remove(upper, upper_default, !upper_default);
-		remove_runtime(&st, SRFS_SHARES_DIR, id, "share");
-		srfs_share_unclaim_target(&st, target, id);
+		remove_runtime(st, SRFS_SHARES_DIR, id, "share");
+		srfs_share_unclaim_target(st, target, id);
 	}
 	return r;
 }
@@ -965,21 +969,16 @@ static int share_parent(const struct srfs_share *s, int *parent_fd, const char *
 {
 	_cleanup_free_ char *parent = strdup(s->target);
 	char *slash = parent ? strrchr(parent, '/') : NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int pfd = -1;
 
 	if (!slash)
 		return log_errno(-ENOMEM, "cannot inspect target %s", s->target);
 	*slash = '\0';
 	*name = s->target + (slash - parent) + 1;
-	int pfd = open_dir_nofollow(*parent ? parent : "/");
-	if (pfd >= 0)
-		fd = openat(pfd, *name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r = pfd < 0 || fd < 0 ? negative_errno() : 0;
-	if (r == -ENOENT) {
-		if (pfd >= 0)
-			close(pfd);
+	pfd = open_dir_nofollow(*parent ? parent : "/");
+	int r = pfd < 0 ? negative_errno() : is_mounted_at(pfd, *name, s);
+	if (r == -ENOENT)
 		return 0;
-	}
 	if (r == -ELOOP || r == -ENOTDIR) {
 		log_error("target %s of container %s is now, or passes through, a symbolic link "
 			  "or a file: the share is left as it is",
@@ -988,13 +987,10 @@ static int share_parent(const struct srfs_share *s, int *parent_fd, const char *
 	} else if (r < 0) {
 		log_errno(r, "cannot inspect target %s of container %s", s->target, s->id);
 	}
-	if (r < 0) {
-		if (pfd >= 0)
-			close(pfd);
+	if (r < 0)
 		return r;
-	}
-	*parent_fd = pfd;
-	return srfs_share_is_mounted(fd, s);
+	*parent_fd = TAKE_FD(pfd);
+	return r;
 }
 
 int srfs_share_mounted(const struct srfs_share *s)
@@ -1006,7 +1002,8 @@ int srfs_share_mounted(const struct srfs_share *s)
 
 int srfs_share_unmount(const struct srfs_share *s, bool lazy)
 {
-	_cleanup_close_ int parent = -1, cwd = -1;
+	_cleanup_close_ int parent = -1;
+	char path[64 + NAME_MAX + 1];
 	const char *name;
 
 	/* (The target is not kept open: an open descriptor of it would keep it busy.) */
@@ -1018,12 +1015,8 @@ int srfs_share_unmount(const struct srfs_share *s, bool lazy)
 		return 0;
 	}
 	/* Unmounted through the opened parent: a path resolved again could lead elsewhere. */
-	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0 || fchdir(parent) < 0)
-		return log_errno(negative_errno(), "cannot unmount %s", s->target);
-	r = umount2(name, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)) < 0 ? negative_errno() : 0;
-	if (fchdir(cwd) < 0 && r == 0)
-		r = negative_errno();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", parent, name);
+	r = umount2(path, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)) < 0 ? negative_errno() : 0;
 	if (r == -EBUSY)
 		log_error("target %s of container %s is busy (something runs in it; use "
 			  "--lazy to detach it anyway)",
@@ -1037,7 +1030,7 @@ int srfs_share_unmount(const struct srfs_share *s, bool lazy)
 }
 
 /* The share of TARGET: its id into ID. */
-static int find_by_target(int run_fd, const char *target_arg, char *id, size_t size)
+static int find_by_target(const struct srfs_state *st, const char *target_arg, char *id, size_t size)
 {
 	_cleanup_free_ char *target = NULL;
 	_cleanup_close_ int fd = -1;
@@ -1052,7 +1045,7 @@ static int find_by_target(int run_fd, const char *target_arg, char *id, size_t s
 		if (!target)
 			return -ENOMEM;
 	}
-	r = target_owner(run_fd, target, id, size);
+	r = target_owner(st, target, id, size);
 	if (r == 0) {
 		log_error("no share at %s", srfs_quote(q, sizeof(q), target_arg));
 		return -ENOENT;
@@ -1073,16 +1066,22 @@ static int release_locked(const struct srfs_state *st, const struct srfs_share *
 	return remove_runtime(st, SRFS_SHARES_DIR, s->id, "share");
 }
 
-int srfs_share_release(const char *id_arg, const char *target_arg,
-		       const struct srfs_release_options *o)
+int srfs_share_release(const char *id, const char *target, const struct srfs_release_options *o)
 {
-	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	return srfs_share_release_in(NULL, id, target, o);
+}
+
+int srfs_share_release_in(const struct srfs_state *st_arg, const char *id_arg,
+			  const char *target_arg, const struct srfs_release_options *o)
+{
+	_cleanup_state_ struct srfs_state own = SRFS_STATE_INIT;
+	const struct srfs_state *st = st_arg ? st_arg : &own;
 	_cleanup_lock_ struct srfs_lock share_lock = SRFS_LOCK_INIT;
 	_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
 	char id[SRFS_NAME_MAX + 1];
 	int r;
 
-	r = srfs_state_open(&st, SRFS_STATE_RUN);
+	r = st_arg ? 0 : srfs_state_open(&own, SRFS_STATE_RUN);
 	if (r == -ENOENT) {
 		if (o->ignore_missing)
 			return 0;
@@ -1093,13 +1092,13 @@ int srfs_share_release(const char *id_arg, const char *target_arg,
 		return r;
 	if (id_arg)
 		snprintf(id, sizeof(id), "%s", id_arg);
-	else if ((r = find_by_target(st.run_fd, target_arg, id, sizeof(id))) < 0)
+	else if ((r = find_by_target(st, target_arg, id, sizeof(id))) < 0)
 		return r == -ENOENT && o->ignore_missing ? 0 : r;
 
-	r = srfs_lock_take(&share_lock, st.run_fd, SRFS_LOCK_SHARE, id, false);
+	r = srfs_lock_take(&share_lock, st, SRFS_LOCK_SHARE, id, false);
 	if (r < 0)
 		return r;
-	r = srfs_share_load(st.run_fd, id, &s);
+	r = srfs_share_load(st, id, &s);
 	if (r == -ENOENT) {
 		if (o->ignore_missing)
 			return 0;
@@ -1114,7 +1113,7 @@ int srfs_share_release(const char *id_arg, const char *target_arg,
 		return srfs_run_tool(SRFS_SNAPSHOT_HELPER, args);
 	}
 
-	r = release_locked(&st, &s, o->lazy, o->keep_upper);
+	r = release_locked(st, &s, o->lazy, o->keep_upper);
 	if (r < 0)
 		return r;
 	log_verbose("container %s released image %s", id, s.image);
@@ -1135,10 +1134,10 @@ int srfs_share_recover(const struct srfs_state *st, const char *id)
 	_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
 	char owner[SRFS_NAME_MAX + 1];
 
-	int r = srfs_lock_take(&lock, st->run_fd, SRFS_LOCK_SHARE, id, false);
+	int r = srfs_lock_take(&lock, st, SRFS_LOCK_SHARE, id, false);
 	if (r < 0)
 		return r;
-	r = srfs_share_load(st->run_fd, id, &s);
+	r = srfs_share_load(st, id, &s);
 	if (r == -ENOENT)
 		return 0; /* released meanwhile */
 	if (r < 0)
@@ -1176,7 +1175,7 @@ static int recover_target(const struct srfs_state *st, int dir, const char *key)
 		return 0;
 	const char *id = r == 0 ? srfs_record_get(&rec, "id") : NULL;
 	if (id && srfs_name_check(id, NULL) == 0) {
-		r = srfs_lock_take(&lock, st->run_fd, SRFS_LOCK_SHARE, id, false);
+		r = srfs_lock_take(&lock, st, SRFS_LOCK_SHARE, id, false);
 		if (r < 0)
 			return r;
 		if (has_share(st, id))
@@ -1193,7 +1192,7 @@ static int recover_target(const struct srfs_state *st, int dir, const char *key)
 static int recover_upper(const struct srfs_state *st, int dir, const char *id)
 {
 	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
-	int r = srfs_lock_take(&lock, st->run_fd, SRFS_LOCK_SHARE, id, false);
+	int r = srfs_lock_take(&lock, st, SRFS_LOCK_SHARE, id, false);
 	if (r < 0 || has_share(st, id))
 		return r;
 	r = srfs_remove_tree(dir, id);
@@ -1209,13 +1208,11 @@ int srfs_share_recover_orphans(const struct srfs_state *st)
 	int ret = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		_cleanup_close_ int dir = -1;
 		char **names = NULL;
-		int r = srfs_state_subdir(st->run_fd, st->run_path, dirs[i], false, &dir);
-		if (r == -ENOENT)
+		int dir = srfs_state_run_dir(st, dirs[i], false);
+		if (dir == -ENOENT)
 			continue;
-		if (r == 0)
-			r = srfs_state_list(st->run_fd, dirs[i], &names);
+		int r = dir < 0 ? dir : srfs_state_list(st->run_fd, dirs[i], &names);
 		if (r < 0)
 			return r;
 		for (char **n = names; *n; n++) {

@@ -42,7 +42,8 @@ struct srfs_active_image {
 
 void srfs_active_image_clear(struct srfs_active_image *a);
 /* -ENOENT (not logged) when the image is not active. */
-int srfs_active_image_load(int run_fd, const char *name, struct srfs_active_image *a);
+int srfs_active_image_load(const struct srfs_state *st, const char *name,
+			   struct srfs_active_image *a);
 int srfs_active_image_save(const struct srfs_state *st, const struct srfs_active_image *a);
 int srfs_active_image_forget(const struct srfs_state *st, const char *name);
 
@@ -64,7 +65,7 @@ struct srfs_share {
 
 void srfs_share_clear(struct srfs_share *s);
 /* -ENOENT (not logged) when there is no such share. */
-int srfs_share_load(int run_fd, const char *id, struct srfs_share *s);
+int srfs_share_load(const struct srfs_state *st, const char *id, struct srfs_share *s);
 
 /*
  * Calls FN for every share (of IMAGE, or all when IMAGE is NULL), sorted by
@@ -86,6 +87,13 @@ struct srfs_share_options {
 /* rootfs-share: makes TARGET the root of container ID on IMAGE. */
 int srfs_share_create(const char *image, const char *id, const char *target,
 		      const struct srfs_share_options *o);
+/*
+ * The same in the runtime directory ST, opened (SRFS_STATE_RUN |
+ * SRFS_STATE_CREATE) and kept by the caller: a program that makes many shares
+ * opens the state once.  ST NULL: opened and closed here.
+ */
+int srfs_share_create_in(const struct srfs_state *st, const char *image, const char *id,
+			 const char *target, const struct srfs_share_options *o);
 
 struct srfs_release_options {
 	bool lazy;           /* detach a busy target */
@@ -97,6 +105,9 @@ struct srfs_release_options {
 
 /* rootfs-release: by ID, or (ID NULL) by TARGET. */
 int srfs_share_release(const char *id, const char *target, const struct srfs_release_options *o);
+/* The same in the runtime directory ST, opened by the caller (NULL: here). */
+int srfs_share_release_in(const struct srfs_state *st, const char *id, const char *target,
+			  const struct srfs_release_options *o);
 
 /* ---- the pieces, for the snapshot mode (lib/snapshot.c) ---- */
 

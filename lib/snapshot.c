@@ -28,9 +28,9 @@
 static int lock_pool(const struct srfs_state *st, const char *pool_name, struct srfs_lock *cat,
 		     struct srfs_lock *pl, struct srfs_pool *pool)
 {
-	int r = srfs_lock_take(cat, st->run_fd, SRFS_LOCK_CATALOG, NULL, false);
+	int r = srfs_lock_take(cat, st, SRFS_LOCK_CATALOG, NULL, false);
 	if (r == 0)
-		r = srfs_lock_take(pl, st->run_fd, SRFS_LOCK_POOL, pool_name, false);
+		r = srfs_lock_take(pl, st, SRFS_LOCK_POOL, pool_name, false);
 	if (r == 0)
 		r = srfs_pool_load(st->catalog_fd, pool_name, pool);
 	if (r == -ENOENT)
@@ -130,13 +130,13 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 	}
 	r = lock_pool(&st, img.pool, &cat_lock, &pool_lock, &pool);
 	if (r == 0)
-		r = srfs_lock_take(&image_lock, st.run_fd, SRFS_LOCK_IMAGE, image, true);
+		r = srfs_lock_take(&image_lock, &st, SRFS_LOCK_IMAGE, image, true);
 	if (r == 0)
-		r = srfs_lock_take(&share_lock, st.run_fd, SRFS_LOCK_SHARE, id, false);
+		r = srfs_lock_take(&share_lock, &st, SRFS_LOCK_SHARE, id, false);
 	if (r < 0)
 		return r;
 
-	r = srfs_share_load(st.run_fd, id, &old);
+	r = srfs_share_load(&st, id, &old);
 	if (r == 0) {
 		if (!streq(old.target, target) || !streq(old.image, image) ||
 		    !streq(old.mode, SRFS_MODE_SNAPSHOT)) {
@@ -258,7 +258,7 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 	/* No snapshot (a removal the recovery completed): only the share is left to clear. */
 	r = r == 0 ? lock_pool(&st, snap.pool, &cat_lock, &pool_lock, &pool) : 0;
 	if (r == 0)
-		r = srfs_lock_take(&share_lock, st.run_fd, SRFS_LOCK_SHARE, id, false);
+		r = srfs_lock_take(&share_lock, &st, SRFS_LOCK_SHARE, id, false);
 	if (r < 0)
 		return r;
 	/* The recovery may have deleted it meanwhile (a released one). */
@@ -271,7 +271,7 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 		return -EAGAIN;
 	}
 
-	r = srfs_share_load(st.run_fd, id, &s);
+	r = srfs_share_load(&st, id, &s);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r == -ENOENT && !have_snapshot) {

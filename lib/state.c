@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "log.h"
 #include "name.h"
@@ -86,6 +87,37 @@ int srfs_state_subdir(int dirfd, const char *dir_path, const char *name, bool cr
 	return open_dir_at(dirfd, name, path, create, out_fd);
 }
 
+int srfs_state_run_dir(const struct srfs_state *st, const char *name, bool create)
+{
+	struct srfs_state_dirs *d = st->run_dirs;
+	unsigned i;
+	int fd, r;
+
+	if (!d)
+		return log_errno(-EBADF, "internal error: the runtime directory is not open");
+	for (i = 0; i < SRFS_STATE_RUN_DIRS && d->name[i]; i++)
+		if (streq(d->name[i], name))
+			return d->fd[i];
+	r = srfs_state_subdir(st->run_fd, st->run_path, name, create, &fd);
+	if (r < 0)
+		return r;
+	if (i == SRFS_STATE_RUN_DIRS) {
+		close(fd);
+		return log_errno(-ENOBUFS, "internal error: too many runtime directories");
+	}
+	d->name[i] = name;
+	d->fd[i] = fd;
+	return fd;
+}
+
+static void run_dirs_close(struct srfs_state_dirs *d)
+{
+	for (unsigned i = 0; d && i < SRFS_STATE_RUN_DIRS && d->name[i]; i++) {
+		close(d->fd[i]);
+		d->name[i] = NULL;
+	}
+}
+
 static int resolve(const char *env, const char *fallback, char **out)
 {
 	const char *p = getenv(env);
@@ -129,15 +161,33 @@ static int open_top(const char *path, bool create, int *out)
 	return open_dir_at(parent_fd, base, path, create, out);
 }
 
-int srfs_is_mount_root(int fd)
+/* One statx: is it a mount's root (1, 0, -errno), and its file system's device. */
+static int mount_root_at(int dirfd, const char *path, dev_t *dev)
 {
 	struct statx stx;
 
-	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, 0, &stx) < 0)
+	if (statx(dirfd, path, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+		  STATX_TYPE, &stx) < 0)
 		return negative_errno();
+	if (!S_ISDIR(stx.stx_mode))
+		return -ENOTDIR;
 	if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
 		return -EOPNOTSUPP;
+	*dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
 	return !!(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+int srfs_is_mount_root(int fd)
+{
+	dev_t dev;
+	return mount_root_at(fd, "", &dev);
+}
+
+int srfs_is_mount_of(int dirfd, const char *path, dev_t dev)
+{
+	dev_t have;
+	int r = mount_root_at(dirfd, path, &have);
+	return r <= 0 ? r : have == dev;
 }
 
 /*
@@ -180,6 +230,7 @@ static int make_private_mount(struct srfs_state *st)
 	if (mount("none", fdpath, "none", MS_PRIVATE, NULL) < 0)
 		return log_errno(negative_errno(), "cannot make %s a private mount", st->run_path);
 	/* Closing the old descriptor releases the lock. */
+	run_dirs_close(st->run_dirs);
 	closep(&st->run_fd);
 	st->run_fd = TAKE_FD(fd);
 	return 0;
@@ -194,6 +245,8 @@ int srfs_state_open(struct srfs_state *st, unsigned flags)
 		if (!st->run_path && (r = resolve(SRFS_RUNDIR_ENV, SRFS_RUNDIR_DEFAULT,
 						  &st->run_path)) < 0)
 			return r;
+		if (!st->run_dirs && !(st->run_dirs = calloc(1, sizeof(*st->run_dirs))))
+			return log_errno(-ENOMEM, "cannot open state directory %s", st->run_path);
 		if (st->run_fd < 0 && (r = open_top(st->run_path, create, &st->run_fd)) < 0)
 			return r;
 		if ((flags & SRFS_STATE_PRIVATE_MOUNT) && (r = make_private_mount(st)) < 0)
@@ -212,6 +265,9 @@ int srfs_state_open(struct srfs_state *st, unsigned flags)
 
 void srfs_state_close(struct srfs_state *st)
 {
+	run_dirs_close(st->run_dirs);
+	free(st->run_dirs);
+	st->run_dirs = NULL;
 	closep(&st->run_fd);
 	closep(&st->catalog_fd);
 	free(st->run_path);

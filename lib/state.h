@@ -17,6 +17,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #define SRFS_RUNDIR_DEFAULT "/run/shared-rootfs"
 #define SRFS_STATEDIR_DEFAULT "/var/lib/shared-rootfs"
@@ -30,11 +31,19 @@ enum {
 	SRFS_STATE_PRIVATE_MOUNT = 1 << 3, /* make the runtime directory a private mount */
 };
 
+/* Subdirectories of the runtime directory, each opened (and checked) once per state. */
+#define SRFS_STATE_RUN_DIRS 8
+struct srfs_state_dirs {
+	const char *name[SRFS_STATE_RUN_DIRS];
+	int fd[SRFS_STATE_RUN_DIRS];
+};
+
 struct srfs_state {
 	int run_fd;
 	int catalog_fd;
 	char *run_path;
 	char *catalog_path;
+	struct srfs_state_dirs *run_dirs; /* with the runtime directory */
 };
 
 #define SRFS_STATE_INIT { .run_fd = -1, .catalog_fd = -1 }
@@ -47,6 +56,15 @@ struct srfs_state {
 int srfs_state_open(struct srfs_state *st, unsigned flags);
 void srfs_state_close(struct srfs_state *st);
 #define _cleanup_state_ _cleanup_(srfs_state_close)
+
+/*
+ * The subdirectory NAME (a string constant) of the open runtime directory,
+ * made (0700) when CREATE, checked like the top and kept open with ST: the
+ * descriptor is ST's (not to be closed).  -ENOENT (not logged) when it is
+ * missing and not CREATE; every other failure is logged.  A caller that keeps
+ * ST open across many operations opens each subdirectory once.
+ */
+int srfs_state_run_dir(const struct srfs_state *st, const char *name, bool create);
 
 /* Opens (and with CREATE makes, 0700) the subdirectory NAME of DIRFD, checked like the top. */
 int srfs_state_subdir(int dirfd, const char *dir_path, const char *name, bool create,
@@ -62,3 +80,9 @@ void srfs_names_free(char **names);
 
 /* Is the directory FD the root of a mount? 1 yes, 0 no, -errno. */
 int srfs_is_mount_root(int fd);
+/*
+ * Is PATH under DIRFD (or DIRFD itself when PATH is ""), not followed when a
+ * symbolic link, the root of a mount of the file system DEV?  1, 0, -errno;
+ * -ENOTDIR when it is not a directory (a symbolic link is not).  One statx.
+ */
+int srfs_is_mount_of(int dirfd, const char *path, dev_t dev);

@@ -22,6 +22,10 @@ setup() {
 		grep -q "^| $mode |" out/results.md || fail "no row for $mode"
 		[ "$(grep -c '^create ' "out/cli-$mode")" = 4 ] && [ "$(grep -c '^delete ' "out/inproc-$mode")" = 4 ]
 	done
+	# The floor: the bind alone, in process only.
+	grep -q "^| bind (the mount alone: the floor) |" out/results.md
+	[ "$(grep -c '^create ' out/inproc-bind)" = 4 ] && [ ! -e out/cli-bind ]
+	grep -q "the bind alone, with no record or lock" out/results.md
 	grep -Eq "^\| CLI \(host\): shared create\+delete at least 3x faster than overlay2 \| (pass|MISS) \|" out/results.md
 	ls out/start.png out/cumulative.png
 	[ -z "$(ls /tmp | grep '^srfs-bench\.')" ]

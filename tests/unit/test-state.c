@@ -95,11 +95,11 @@ TEST(lock_order_and_exclusion)
 
 	set_dirs();
 	CHECK(srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CREATE) == 0);
-	CHECK(srfs_lock_take(&image, st.run_fd, SRFS_LOCK_IMAGE, "alpine", false) == 0);
+	CHECK(srfs_lock_take(&image, &st, SRFS_LOCK_IMAGE, "alpine", false) == 0);
 	/* Out of order: refused, not waited for. */
-	CHECK(srfs_lock_take(&catalog, st.run_fd, SRFS_LOCK_CATALOG, NULL, false) == -EDEADLK);
-	CHECK(srfs_lock_take(&share, st.run_fd, SRFS_LOCK_IMAGE, "other", false) == -EDEADLK);
-	CHECK(srfs_lock_take(&share, st.run_fd, SRFS_LOCK_SHARE, "c1", false) == 0);
+	CHECK(srfs_lock_take(&catalog, &st, SRFS_LOCK_CATALOG, NULL, false) == -EDEADLK);
+	CHECK(srfs_lock_take(&share, &st, SRFS_LOCK_IMAGE, "other", false) == -EDEADLK);
+	CHECK(srfs_lock_take(&share, &st, SRFS_LOCK_SHARE, "c1", false) == 0);
 
 	/* Another open file description cannot take it meanwhile. */
 	char path[400];
@@ -112,9 +112,32 @@ TEST(lock_order_and_exclusion)
 	srfs_lock_release(&image);
 	CHECK(flock(other, LOCK_EX | LOCK_NB) == 0);
 	CHECK(flock(other, LOCK_UN) == 0);
-	CHECK(srfs_lock_take(&catalog, st.run_fd, SRFS_LOCK_CATALOG, NULL, true) == 0);
+	CHECK(srfs_lock_take(&catalog, &st, SRFS_LOCK_CATALOG, NULL, true) == 0);
 	srfs_lock_release(&catalog);
 	srfs_lock_release(&catalog); /* twice is harmless */
+}
+
+TEST(state_run_dir)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	char path[300];
+	struct stat s;
+	set_dirs();
+	CHECK(srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CREATE) == 0);
+	CHECK(srfs_state_run_dir(&st, "shares", false) == -ENOENT);
+	int fd = srfs_state_run_dir(&st, "shares", true);
+	CHECK(fd >= 0);
+	snprintf(path, sizeof(path), "%s/shares", run_dir);
+	CHECK(stat(path, &s) == 0 && S_ISDIR(s.st_mode) && (s.st_mode & 07777) == 0700);
+	/* Opened once: the same descriptor again, with or without CREATE. */
+	CHECK(srfs_state_run_dir(&st, "shares", false) == fd);
+	CHECK(srfs_state_run_dir(&st, "shares", true) == fd);
+	/* Checked like the top: a symbolic link is refused. */
+	snprintf(path, sizeof(path), "%s/targets", run_dir);
+	CHECK(symlink("/tmp", path) == 0);
+	CHECK(srfs_state_run_dir(&st, "targets", true) == -ELOOP);
+	srfs_state_close(&st);
+	CHECK(fcntl(fd, F_GETFD) < 0 && errno == EBADF);
 }
 
 TEST(state_list)
