@@ -91,7 +91,12 @@ int srfs_write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-ssize_t srfs_read_full(int fd, void *buf, size_t len)
+/*
+ * Reads the regular file FD up to LEN bytes.  A regular file's read is short
+ * only at its end, so a small file takes one read, not a second one to see
+ * the end.
+ */
+static ssize_t read_regular(int fd, void *buf, size_t len)
 {
 	char *p = buf;
 	size_t done = 0;
@@ -103,9 +108,9 @@ ssize_t srfs_read_full(int fd, void *buf, size_t len)
 				continue;
 			return negative_errno();
 		}
-		if (n == 0)
-			break;
 		done += (size_t)n;
+		if ((size_t)n < len - (done - (size_t)n))
+			break;
 	}
 	return (ssize_t)done;
 }
@@ -129,7 +134,7 @@ int srfs_read_file_at(int dirfd, const char *name, size_t max, char **out, size_
 	if (!buf)
 		return -ENOMEM;
 	/* Read one byte more than allowed to notice a file that grew meanwhile. */
-	ssize_t n = srfs_read_full(fd, buf, max + 1);
+	ssize_t n = read_regular(fd, buf, max + 1);
 	if (n < 0)
 		return (int)n;
 	if ((size_t)n > max)

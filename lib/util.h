@@ -18,9 +18,8 @@ const char *srfs_quote(char *buf, size_t size, const char *s);
 /* Parses a decimal unsigned integer with no sign, space or junk. */
 int srfs_parse_u64(const char *s, uint64_t *out);
 
-/* write()/read() until done; -errno on failure, -EIO on an early EOF for read. */
+/* write() until done; -errno on failure. */
 int srfs_write_full(int fd, const void *buf, size_t len);
-ssize_t srfs_read_full(int fd, void *buf, size_t len);
 
 /* Reads a whole small file relative to DIRFD (no symlink follow), NUL-terminated. */
 int srfs_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t *len);
