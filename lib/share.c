@@ -518,7 +518,6 @@ void srfs_share_unclaim_target(const struct srfs_state *st, const char *target, 
 
 #define OVERLAYFS_MAGIC 0x794c7630
 
-/* Is the directory FD the root of a mount of the file system DEV?  1, 0 or -errno. */
 /*
  * Is NAME in the directory DIRFD ("" for DIRFD itself) the root of the mount
  * share S made?  1, 0, -ENOTDIR when it is not a directory (or is a symbolic
@@ -1030,7 +1029,8 @@ int srfs_share_unmount(const struct srfs_share *s, bool lazy)
 }
 
 /* The share of TARGET: its id into ID. */
-static int find_by_target(const struct srfs_state *st, const char *target_arg, char *id, size_t size)
+static int find_by_target(const struct srfs_state *st, const char *target_arg, char *id,
+			  size_t size)
 {
 	_cleanup_free_ char *target = NULL;
 	_cleanup_close_ int fd = -1;
