@@ -14,9 +14,7 @@ setup() {
 }
 
 teardown() {
-	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null || true
-	done
+	unmount_test_tmpdir
 }
 
 @test "bad input across all tools: status, one line naming the culprit, nothing changed" {

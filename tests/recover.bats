@@ -14,9 +14,7 @@ setup() {
 }
 
 teardown() {
-	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null || true
-	done
+	unmount_test_tmpdir
 }
 
 # Runs the rest of the test's script in a mount namespace of its own, with the helpers loaded.

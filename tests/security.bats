@@ -16,9 +16,7 @@ setup() {
 }
 
 teardown() {
-	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null || true
-	done
+	unmount_test_tmpdir
 }
 
 @test "every tool installed setuid refuses to run, before touching anything" {

@@ -18,9 +18,7 @@ setup() {
 }
 
 teardown() {
-	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do
-		umount -l "$m" 2>/dev/null || true
-	done
+	unmount_test_tmpdir
 	mountpoint -q /usr/sbin && umount -l /usr/sbin || true
 }
 

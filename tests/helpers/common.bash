@@ -27,6 +27,14 @@ require_dm() {
 	fi
 }
 
+# Unmounts (lazily, deepest first) whatever a test left mounted under its temporary directory.
+unmount_test_tmpdir() {
+	local m
+	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+}
+
 # Runs "$@" in a new private mount namespace: whatever it mounts is gone when it ends.
 in_mount_ns() {
 	unshare --mount --propagation private -- "$@"

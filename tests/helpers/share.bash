@@ -10,6 +10,13 @@ make_file_image() {
 	image-create -q --source "$BATS_TEST_TMPDIR/$name.img" "$name"
 }
 
+# A pool image "img" (in $POOL) whose /etc/motd says "pool image".
+make_pool_image() {
+	mkdir -p src/etc src/bin && echo "pool image" >src/etc/motd
+	tar -C src -cf img.tar .
+	image-create -q "$POOL" img --size 64M --from-tar img.tar
+}
+
 # The mountinfo line of the mount at $1.
 mountinfo_of() { awk -v t="$1" '$5 == t' /proc/self/mountinfo; }
 

@@ -14,7 +14,7 @@ setup() {
 	make_pool 512M
 }
 teardown() {
-	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m"; done
+	unmount_test_tmpdir
 	pool_teardown
 }
 

@@ -21,12 +21,12 @@ setup() {
 	sed "s|^BOOT=.*|BOOT=$SRFS_BUILD/shared-rootfs-boot|" "$INIT" >init.sh
 }
 teardown() {
-	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m"; done
+	unmount_test_tmpdir
 	pool_teardown
 }
 
 reboot() {
-	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m"; done
+	unmount_test_tmpdir
 	for dev in $(dmsetup ls | awk '/^srfs-(img|snap|build):/ { print $1 }'); do dmsetup remove "$dev"; done
 	dmsetup remove "srfs-$POOL"
 	for dev in $(losetup -n -O NAME,BACK-FILE | awk -v d="$BATS_TEST_TMPDIR" 'index($2, d) == 1 { print $1 }'); do

@@ -21,7 +21,7 @@ setup() {
 }
 teardown() {
 	for i in $(seq 10); do crun delete -f "ct$i-$$" 2>/dev/null || true; done
-	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m"; done
+	unmount_test_tmpdir
 	pool_teardown
 }
 

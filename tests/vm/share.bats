@@ -9,12 +9,10 @@ load ../helpers/share
 setup() {
 	pool_setup
 	make_pool
-	mkdir -p src/etc src/bin && echo "pool image" >src/etc/motd
-	tar -C src -cf img.tar .
-	image-create -q "$POOL" img --size 64M --from-tar img.tar
+	make_pool_image
 }
 teardown() {
-	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m"; done
+	unmount_test_tmpdir
 	mountpoint -q /usr/sbin && umount -l /usr/sbin || true
 	pool_teardown
 }

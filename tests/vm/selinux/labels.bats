@@ -22,7 +22,7 @@ setup() {
 }
 teardown() {
 	[ "$(getenforce 2>/dev/null)" = Enforcing ] && setenforce 0
-	for m in $(grep -o " $BATS_TEST_TMPDIR/[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m"; done
+	unmount_test_tmpdir
 	mountpoint -q /usr/sbin && umount -l /usr/sbin || true
 	pool_teardown
 }
