@@ -10,9 +10,9 @@
  * other, all kept, then removes them in the same order, and prints one line
  * per operation: "create I NANOSECONDS" / "delete I NANOSECONDS".
  *
- *   shared        srfs_share_create_in / srfs_share_release_in (read-only), the
+ *   shared        srfs_share_create / srfs_share_release (read-only), the
  *                 runtime directory opened once, as an engine would keep it
- *   overlay-mode  the same with SRFS_MODE_OVERLAY
+ *   overlay-mode  the same with SRFS_SHARE_OVERLAY
  *   bind          the kernel's part of shared alone, no record and no lock:
  *                 open_tree, mount_setattr, move_mount; umount2.  The floor.
  *   overlay2      mkdir upper and work, mount(2) an overlay of LOWER, and on
@@ -37,6 +37,7 @@
 
 #include "log.h"
 #include "share.h"
+#include "snapshot.h"
 #include "state.h"
 #include "util.h"
 
@@ -98,8 +99,8 @@ int main(int argc, char **argv)
 	}
 	const char *mode = argv[1], *image = argv[2], *lower = argv[3], *dir = argv[4];
 	unsigned n = (unsigned)strtoul(argv[5], NULL, 10);
-	struct srfs_share_options so = { .mode = streq(mode, "overlay-mode") ? SRFS_MODE_OVERLAY
-									     : SRFS_MODE_RO };
+	struct srfs_share_options so = { .mode = streq(mode, "overlay-mode") ? SRFS_SHARE_OVERLAY
+									     : SRFS_SHARE_RO };
 	struct srfs_release_options ro = { 0 };
 	bool overlay2 = streq(mode, "overlay2"), dm = streq(mode, "dm-rw"), bind = streq(mode, "bind");
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
@@ -115,8 +116,8 @@ int main(int argc, char **argv)
 			snprintf(id, sizeof(id), hold ? "b%u" : "cyc", i);
 			snprintf(target, sizeof(target), hold ? "%s/b%u" : "%s/c1/root", dir, i);
 			uint64_t t0 = now_ns();
-			if (srfs_share_create_in(&st, image, id, target, &so) < 0 ||
-			    (!hold && srfs_share_release_in(&st, id, NULL, &ro) < 0))
+			if (srfs_share_create(&st, image, id, target, &so) < 0 ||
+			    (!hold && srfs_share_release(&st, id, NULL, &ro) < 0))
 				return 1;
 			if (!hold)
 				printf("cycle %u %llu\n", i, (unsigned long long)(now_ns() - t0));
@@ -140,14 +141,14 @@ int main(int argc, char **argv)
 				r = overlay2 ? overlay2_create(lower, base, target)
 				    : bind   ? bind_create(lower, target)
 				    : dm     ? srfs_snapshot_share(image, id, target)
-					     : srfs_share_create_in(&st, image, id, target, &so);
+					     : srfs_share_create(&st, image, id, target, &so);
 			else
 				r = overlay2 ? overlay2_delete(base, target)
 				    : bind   ? (umount2(target, UMOUNT_NOFOLLOW) < 0
 						    ? log_errno(negative_errno(), "cannot unmount %s", target)
 						    : 0)
 				    : dm     ? srfs_snapshot_release(id, &ro)
-					     : srfs_share_release_in(&st, id, NULL, &ro);
+					     : srfs_share_release(&st, id, NULL, &ro);
 			uint64_t t1 = now_ns();
 			if (r < 0)
 				return 1;

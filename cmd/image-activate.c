@@ -60,6 +60,10 @@ int main(int argc, char **argv)
 		return srfs_cli_usage_error("--context and --no-context exclude each other");
 	if (srfs_cli_require_admin() < 0)
 		return SRFS_EXIT_FAILURE;
-	o.quiet = srfs_log_get_level() < SRFS_LOG_NORMAL;
-	return srfs_image_activate(name, &o) < 0 ? SRFS_EXIT_FAILURE : SRFS_EXIT_OK;
+	_cleanup_free_ char *mount = NULL;
+	if (srfs_image_activate(name, &o, &mount) < 0)
+		return SRFS_EXIT_FAILURE;
+	if (srfs_log_get_level() >= SRFS_LOG_NORMAL)
+		printf("%s\n", mount);
+	return SRFS_EXIT_OK;
 }

@@ -131,12 +131,12 @@ int main(int argc, char **argv)
 		return MNT_EX_SUCCESS;
 
 	struct srfs_share_options so = { .context = mo.context[0] ? mo.context : NULL };
-	if (srfs_share_create(image, mo.id, target, &so) < 0)
+	if (srfs_share_create(NULL, image, mo.id, target, &so) < 0)
 		return MNT_EX_FAIL;
 	if (!no_utab && record_in_utab(image, target, mo.id) < 0) {
 		/* Without its utab entry umount would not find us: undo the share. */
 		struct srfs_release_options ro = { 0 };
-		srfs_share_release(mo.id, NULL, &ro);
+		srfs_share_release(NULL, mo.id, NULL, &ro);
 		return MNT_EX_FILEIO;
 	}
 	return MNT_EX_SUCCESS;

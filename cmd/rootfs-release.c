@@ -77,5 +77,5 @@ int main(int argc, char **argv)
 	}
 	if (srfs_cli_require_admin() < 0)
 		return SRFS_EXIT_FAILURE;
-	return srfs_share_release(id, target, &o) < 0 ? SRFS_EXIT_FAILURE : SRFS_EXIT_OK;
+	return srfs_share_release(NULL, id, target, &o) < 0 ? SRFS_EXIT_FAILURE : SRFS_EXIT_OK;
 }

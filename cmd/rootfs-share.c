@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	static const char *const kinds[] = { "image", "container" };
-	struct srfs_share_options o = { .mode = SRFS_MODE_RO };
+	struct srfs_share_options o = { .mode = SRFS_SHARE_RO };
 	const char *names[2];
 	int c;
 
@@ -53,12 +53,10 @@ int main(int argc, char **argv)
 			usage();
 			return SRFS_EXIT_OK;
 		case OPT_MODE:
-			if (!streq(optarg, SRFS_MODE_RO) && !streq(optarg, SRFS_MODE_OVERLAY) &&
-			    !streq(optarg, SRFS_MODE_SNAPSHOT))
+			if (srfs_share_mode_from_name(optarg, &o.mode) < 0)
 				return srfs_cli_usage_error("--mode: unknown mode '%s' (ro, overlay or "
 							    "snapshot)",
 							    optarg);
-			o.mode = optarg;
 			break;
 		case OPT_UPPER_DIR:
 			o.upper_dir = optarg;
@@ -72,7 +70,7 @@ int main(int argc, char **argv)
 			return srfs_cli_bad_option(argv);
 		}
 	}
-	if (o.upper_dir && !streq(o.mode, SRFS_MODE_OVERLAY))
+	if (o.upper_dir && o.mode != SRFS_SHARE_OVERLAY)
 		return srfs_cli_usage_error("--upper-dir goes with --mode overlay");
 	if (argc - optind == 2)
 		return srfs_cli_usage_error("no target directory given");
@@ -85,6 +83,6 @@ int main(int argc, char **argv)
 		return srfs_cli_usage_error("empty target directory");
 	if (srfs_cli_require_admin() < 0)
 		return SRFS_EXIT_FAILURE;
-	return srfs_share_create(names[0], names[1], target, &o) < 0 ? SRFS_EXIT_FAILURE
+	return srfs_share_create(NULL, names[0], names[1], target, &o) < 0 ? SRFS_EXIT_FAILURE
 								      : SRFS_EXIT_OK;
 }

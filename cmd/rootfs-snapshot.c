@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "log.h"
-#include "share.h"
+#include "snapshot.h"
 
 int main(int argc, char **argv)
 {

@@ -166,11 +166,10 @@ static int run(const char *file, bool start)
 				q = start ? pool_start(d->name) : pool_stop(d->name);
 			else if (start) {
 				struct srfs_activate_options o = {
-					.quiet = true,
 					.context = d->context[0] ? d->context : NULL,
 					.no_context = d->no_context,
 				};
-				q = srfs_image_activate(d->name, &o);
+				q = srfs_image_activate(d->name, &o, NULL);
 			} else {
 				struct srfs_deactivate_options o = { .if_unused = true };
 				q = srfs_image_deactivate(d->name, &o);

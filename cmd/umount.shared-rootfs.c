@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 		return MNT_EX_USAGE;
 	if (ns && srfs_cli_enter_mount_namespace(ns) < 0)
 		return MNT_EX_SYSERR;
-	if (srfs_share_release(NULL, target, &o) < 0)
+	if (srfs_share_release(NULL, NULL, target, &o) < 0)
 		return MNT_EX_FAIL;
 	if (!no_utab && srfs_utab_remove(target) < 0)
 		return MNT_EX_FILEIO;

@@ -18,7 +18,7 @@
 #include "loop.h"
 #include "pool.h"
 #include "probe.h"
-#include "share.h"
+#include "runtime.h"
 #include "util.h"
 
 /* The file system type to mount FS with, and the options that keep it from writing. */
@@ -35,7 +35,7 @@ static void mount_type(const char *fs, const char **type, const char **data)
 }
 
 /* The read-only thin device of pool image IMG; DM_NAME gets its name. */
-static int thin_device(const struct srfs_state *st, const struct srfs_image *img,
+static int thin_device(struct srfs_state *st, const struct srfs_image *img,
 		       char *dm_name, size_t dm_size, dev_t *devno)
 {
 	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
@@ -112,7 +112,7 @@ static int check_filesystem(const struct srfs_image *img, const char *device)
 }
 
 /* Opens (making it) the image's mount point <rundir>/mnt/NAME. */
-static int mount_point(const struct srfs_state *st, const char *name, char **path, int *fd)
+static int mount_point(struct srfs_state *st, const char *name, char **path, int *fd)
 {
 	int dir = srfs_state_run_dir(st, SRFS_RUN_MNT_DIR, true);
 	if (dir < 0)
@@ -178,14 +178,18 @@ static int mount_data(const char *fs_data, const char *label, char *buf, size_t 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static void print_mount(const char *path, bool quiet)
+/* The mount's path for the caller, when it asked for it. */
+static int give_mount(const char *path, char **mount_path)
 {
-	if (!quiet)
-		printf("%s\n", path);
+	if (mount_path && !(*mount_path = strdup(path)))
+		return log_errno(-ENOMEM, "cannot activate an image");
+	return 0;
 }
 
-int srfs_image_activate(const char *name, const struct srfs_activate_options *o)
+int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
+			char **mount_path)
 {
+	static const struct srfs_activate_options defaults = { 0 };
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
 	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
 	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
@@ -199,6 +203,8 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o)
 	struct stat s;
 	int r;
 
+	if (!o)
+		o = &defaults;
 	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE |
 					 SRFS_STATE_PRIVATE_MOUNT);
 	if (r < 0)
@@ -240,8 +246,7 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o)
 				return -EBUSY;
 			}
 		}
-		print_mount(a.mount, o->quiet);
-		return 0;
+		return give_mount(a.mount, mount_path);
 	}
 	if (mounted) {
 		/* Mounted but not recorded (a crash in between): the mount is adopted below. */
@@ -306,8 +311,7 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o)
 		goto fail_mounted;
 	log_verbose("image %s is active: %s on %s%s%s", name, a.device, a.mount,
 		    a.context[0] ? ", label " : "", a.context);
-	print_mount(a.mount, o->quiet);
-	return 0;
+	return give_mount(a.mount, mount_path);
 
 fail_mounted:
 	umount2(a.mount, UMOUNT_NOFOLLOW);

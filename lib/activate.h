@@ -15,18 +15,19 @@
 #include <stdbool.h>
 
 struct srfs_activate_options {
-	bool quiet;          /* do not print the mount's path */
 	const char *context; /* the SELinux label to mount with (NULL: the default) */
 	bool no_context;     /* mount without a label */
 };
 
 /*
- * image-activate: prints the mount's path; a second call prints it again.
+ * image-activate: the mount's path into MOUNT_PATH (to free; NULL: not wanted),
+ * also when it was active already.  O NULL: the defaults.
  * With SELinux enabled the image is mounted with context=LABEL: --context's,
  * or by default the ro_file entry of the policy's lxc_contexts; the label is
  * checked against the loaded policy first.
  */
-int srfs_image_activate(const char *name, const struct srfs_activate_options *o);
+int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
+			char **mount_path);
 
 struct srfs_deactivate_options {
 	bool lazy;      /* detach the mount even while shared; the device goes with the last share */

@@ -483,6 +483,9 @@ static int create_from_source(const char *name, const char *source)
 
 int srfs_image_create(const char *name, const struct srfs_image_create_options *o)
 {
+	static const struct srfs_image_create_options defaults = { 0 };
+	if (!o)
+		o = &defaults;
 	return o->source ? create_from_source(name, o->source) : create_in_pool(name, o);
 }
 

@@ -9,11 +9,14 @@
 #include "image.h"
 #include "lock.h"
 #include "log.h"
-#include "share.h"
+#include "runtime.h"
 #include "util.h"
 
 int srfs_image_deactivate(const char *name, const struct srfs_deactivate_options *o)
 {
+	static const struct srfs_deactivate_options defaults = { 0 };
+	if (!o)
+		o = &defaults;
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
 	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
 	_cleanup_(srfs_active_image_clear) struct srfs_active_image a = { 0 };

@@ -10,7 +10,7 @@
 #include "lock.h"
 #include "log.h"
 #include "record.h"
-#include "share.h"
+#include "runtime.h"
 #include "thinid.h"
 #include "util.h"
 
@@ -121,7 +121,7 @@ corrupt:
 	return -EBADMSG;
 }
 
-int srfs_image_save(const struct srfs_state *st, const struct srfs_image *img)
+int srfs_image_save(struct srfs_state *st, const struct srfs_image *img)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
 	_cleanup_close_ int dir = -1;
@@ -160,7 +160,7 @@ int srfs_image_save(const struct srfs_state *st, const struct srfs_image *img)
 	return 0;
 }
 
-int srfs_image_forget(const struct srfs_state *st, const char *name, bool snapshot)
+int srfs_image_forget(struct srfs_state *st, const char *name, bool snapshot)
 {
 	_cleanup_close_ int dir = -1;
 	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path,

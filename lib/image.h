@@ -52,8 +52,6 @@ struct srfs_image {
 };
 
 #define SRFS_IMAGES_DIR "images"     /* <catalog>/images/NAME: the image records */
-#define SRFS_RUN_IMAGES_DIR "images" /* <rundir>/images/NAME: an active image */
-#define SRFS_SHARES_DIR "shares"     /* <rundir>/shares/ID: one record per share */
 #define SRFS_SNAPSHOTS_DIR "snapshots" /* <catalog>/snapshots/ID: container snapshots */
 
 void srfs_image_clear(struct srfs_image *img);
@@ -65,9 +63,9 @@ int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img);
 int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
 			   struct srfs_image *img);
 /* Writes the catalog record durably. */
-int srfs_image_save(const struct srfs_state *st, const struct srfs_image *img);
+int srfs_image_save(struct srfs_state *st, const struct srfs_image *img);
 /* Removes the catalog record (durably); a missing one is not an error. */
-int srfs_image_forget(const struct srfs_state *st, const char *name, bool snapshot);
+int srfs_image_forget(struct srfs_state *st, const char *name, bool snapshot);
 
 /* The dm name of the image's read-only device, or (BUILD) its writable one. */
 int srfs_image_dm_name(const char *name, bool build, char *buf, size_t size);

@@ -15,10 +15,7 @@ static const char *const level_names[] = {
 	[SRFS_LOCK_SHARE] = "share",
 };
 
-/* Bit L set: this process holds a lock of level L. */
-static unsigned held_levels;
-
-int srfs_lock_take(struct srfs_lock *lock, const struct srfs_state *st,
+int srfs_lock_take(struct srfs_lock *lock, struct srfs_state *st,
 		   enum srfs_lock_level level, const char *name, bool shared)
 {
 	_cleanup_close_ int fd = -1;
@@ -27,7 +24,7 @@ int srfs_lock_take(struct srfs_lock *lock, const struct srfs_state *st,
 
 	if (level < SRFS_LOCK_CATALOG || level > SRFS_LOCK_SHARE)
 		return log_errno(-EINVAL, "internal error: lock level %d", (int)level);
-	if (held_levels >> level) {
+	if (st->held_locks >> level) {
 		log_error("internal error: %s lock taken while holding a lock of a later level",
 			  level_names[level]);
 		return -EDEADLK;
@@ -47,9 +44,10 @@ int srfs_lock_take(struct srfs_lock *lock, const struct srfs_state *st,
 		if (errno != EINTR)
 			return log_errno(negative_errno(), "cannot take lock %s", file);
 
-	held_levels |= 1u << level;
+	st->held_locks |= 1u << level;
 	lock->fd = TAKE_FD(fd);
 	lock->level = level;
+	lock->state = st;
 	return 0;
 }
 
@@ -58,5 +56,6 @@ void srfs_lock_release(struct srfs_lock *lock)
 	if (lock->fd < 0)
 		return;
 	closep(&lock->fd);
-	held_levels &= ~(1u << lock->level);
+	lock->state->held_locks &= ~(1u << lock->level);
+	lock->state = NULL;
 }

@@ -7,6 +7,14 @@
 
 static const char *prog = "shared-rootfs";
 static enum srfs_log_level current_level = SRFS_LOG_NORMAL;
+static srfs_log_fn handler;
+static void *handler_data;
+
+void srfs_log_set_handler(srfs_log_fn fn, void *userdata)
+{
+	handler = fn;
+	handler_data = userdata;
+}
 
 void srfs_log_init(const char *argv0)
 {
@@ -36,13 +44,15 @@ enum srfs_log_level srfs_log_get_level(void)
 	return current_level;
 }
 
-_printf_(1, 0) static void vlog(const char *fmt, va_list ap, int r)
+_printf_(2, 0) static void vlog(enum srfs_log_level level, const char *fmt, va_list ap, int r)
 {
 	char line[1024];
 	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
-	if (r < 0)
+	if (handler)
+		handler(handler_data, level, prog, line, r);
+	else if (r < 0)
 		fprintf(stderr, "%s: %s: %s\n", prog, line, strerror(-r));
 	else
 		fprintf(stderr, "%s: %s\n", prog, line);
@@ -55,7 +65,7 @@ void srfs_log(enum srfs_log_level level, const char *fmt, ...)
 	int saved = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	vlog(fmt, ap, 0);
+	vlog(level, fmt, ap, 0);
 	va_end(ap);
 	errno = saved;
 }
@@ -65,7 +75,7 @@ int srfs_log_errno(int r, const char *fmt, ...)
 	int saved = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	vlog(fmt, ap, r < 0 ? r : -EIO);
+	vlog(SRFS_LOG_QUIET, fmt, ap, r < 0 ? r : -EIO);
 	va_end(ap);
 	errno = saved;
 	return r < 0 ? r : -EIO;

@@ -139,7 +139,7 @@ static int save_device(struct srfs_record *rec, const char *role,
 	return r;
 }
 
-static int pool_save(const struct srfs_state *st, const struct srfs_pool *pool)
+static int pool_save(struct srfs_state *st, const struct srfs_pool *pool)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
 	_cleanup_close_ int dir = -1;
@@ -350,7 +350,7 @@ static int zero_metadata_header(const struct opened_device *d)
 	return 0;
 }
 
-static int save_runtime(const struct srfs_state *st, const struct srfs_pool *pool, dev_t devno,
+static int save_runtime(struct srfs_state *st, const struct srfs_pool *pool, dev_t devno,
 			const struct opened_device *data, const struct opened_device *meta)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
@@ -391,7 +391,7 @@ static void loop_of(dev_t devno, struct opened_device *d)
 	d->is_file = true;
 }
 
-int srfs_pool_restore_runtime(const struct srfs_state *st, const struct srfs_pool *pool)
+int srfs_pool_restore_runtime(struct srfs_state *st, const struct srfs_pool *pool)
 {
 	struct opened_device data = { .fd = -1, .loop.fd = -1 }, meta = data;
 	struct srfs_thin_pool_table table;
@@ -462,7 +462,7 @@ static int record_devices(struct srfs_pool *pool, const struct opened_device *da
 	return 0;
 }
 
-static void pool_forget(const struct srfs_state *st, const char *name)
+static void pool_forget(struct srfs_state *st, const char *name)
 {
 	_cleanup_close_ int dir = -1;
 	if (srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_POOLS_DIR, false, &dir) == 0)
@@ -479,6 +479,11 @@ static uint64_t pick(int64_t option, uint64_t catalog_value, uint64_t fallback, 
 
 int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 {
+	static const struct srfs_pool_create_options defaults = {
+		.low_water_mark = -1, .error_if_no_space = -1, .discard = -1, .zero_blocks = -1,
+	};
+	if (!o)
+		o = &defaults;
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
 	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
 	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;

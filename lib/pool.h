@@ -77,4 +77,4 @@ int srfs_pool_remove(const char *name, bool force, bool wipe);
  * device and loop devices), written again from its table when a crash left
  * none.  Expects the catalog and pool locks to be held.
  */
-int srfs_pool_restore_runtime(const struct srfs_state *st, const struct srfs_pool *pool);
+int srfs_pool_restore_runtime(struct srfs_state *st, const struct srfs_pool *pool);

@@ -39,6 +39,7 @@
 #include "recover.h"
 #include "record.h"
 #include "share.h"
+#include "snapshot.h"
 #include "thinid.h"
 #include "util.h"
 
@@ -121,7 +122,7 @@ static bool in_catalog(int catalog_fd, const char *dir, const char *name)
 
 /* ---- 1. pools --------------------------------------------------------------------- */
 
-static int recover_pools(const struct srfs_state *st, const struct dm_names *dm)
+static int recover_pools(struct srfs_state *st, const struct dm_names *dm)
 {
 	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
 	char **pools = NULL;
@@ -197,7 +198,7 @@ static int recover_pools(const struct srfs_state *st, const struct dm_names *dm)
 
 /* ---- 2. images whose creation did not finish ---------------------------------------- */
 
-static int recover_unsealed(const struct srfs_state *st)
+static int recover_unsealed(struct srfs_state *st)
 {
 	char **names = NULL;
 	int ret = 0;
@@ -239,7 +240,7 @@ static int release_snapshot(const char *id, bool have_dm)
 	return r;
 }
 
-static int recover_shares(const struct srfs_state *st, bool have_dm)
+static int recover_shares(struct srfs_state *st, bool have_dm)
 {
 	char **ids = NULL;
 	int ret = 0;
@@ -248,7 +249,7 @@ static int recover_shares(const struct srfs_state *st, bool have_dm)
 		return r;
 	for (char **id = ids; *id; id++) {
 		r = srfs_share_recover(st, *id);
-		if (r == SRFS_RECOVER_SNAPSHOT)
+		if (r == SRFS_RECOVER_HELPER)
 			r = release_snapshot(*id, have_dm);
 		if (r < 0)
 			ret = r;
@@ -293,7 +294,7 @@ static int image_mounted(int mnt_dir, const char *name, dev_t *dev)
 	return r;
 }
 
-static int recover_image(const struct srfs_state *st, int mnt_dir, const char *name,
+static int recover_image(struct srfs_state *st, int mnt_dir, const char *name,
 			 bool have_dm)
 {
 	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
@@ -350,7 +351,7 @@ static int recover_image(const struct srfs_state *st, int mnt_dir, const char *n
 }
 
 /* The names of images with a runtime record, a mount directory or a device, once each. */
-static int image_names(const struct srfs_state *st, const struct dm_names *dm, char ***out)
+static int image_names(struct srfs_state *st, const struct dm_names *dm, char ***out)
 {
 	char **a = NULL, **b = NULL;
 	int r = srfs_state_list(st->run_fd, SRFS_RUN_IMAGES_DIR, &a);
@@ -383,7 +384,7 @@ static int image_names(const struct srfs_state *st, const struct dm_names *dm, c
 	return r < 0 ? log_errno(r, "cannot list images") : 0;
 }
 
-static int recover_mounts(const struct srfs_state *st, const struct dm_names *dm, bool have_dm)
+static int recover_mounts(struct srfs_state *st, const struct dm_names *dm, bool have_dm)
 {
 	int mnt_dir = srfs_state_run_dir(st, SRFS_RUN_MNT_DIR, false);
 	char **names = NULL;

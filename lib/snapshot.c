@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -20,12 +21,15 @@
 #include "image.h"
 #include "lock.h"
 #include "log.h"
-#include "share.h"
+#include "mountapi.h"
+#include "path.h"
+#include "share-mode.h"
+#include "snapshot.h"
 #include "thinid.h"
 #include "util.h"
 
 /* Catalog lock, pool lock (and the pool, recovered), in that order. */
-static int lock_pool(const struct srfs_state *st, const char *pool_name, struct srfs_lock *cat,
+static int lock_pool(struct srfs_state *st, const char *pool_name, struct srfs_lock *cat,
 		     struct srfs_lock *pl, struct srfs_pool *pool)
 {
 	int r = srfs_lock_take(cat, st, SRFS_LOCK_CATALOG, NULL, false);
@@ -43,22 +47,21 @@ static int lock_pool(const struct srfs_state *st, const char *pool_name, struct 
 /* Mounts the snapshot device DEVICE (file system FS) read-write at TARGET_FD. */
 static int mount_snapshot(const char *device, const char *fs, int target_fd, const char *target)
 {
-	_cleanup_close_ int fsfd = fsopen(streq(fs, "xfs") ? "xfs" : "ext4", FSOPEN_CLOEXEC);
-	int mnt;
+	bool xfs = streq(fs, "xfs");
+	/* The origin may be mounted too: XFS refuses a second file system with its UUID. */
+	const char *keys[] = { "source", xfs ? "nouuid" : NULL, NULL };
+	const char *values[] = { device, NULL, NULL };
+	char what[PATH_MAX + 64];
 
-	if (fsfd < 0 || fsconfig(fsfd, FSCONFIG_SET_STRING, "source", device, 0) < 0 ||
-	    /* The origin may be mounted too: XFS refuses a second file system with its UUID. */
-	    (streq(fs, "xfs") && fsconfig(fsfd, FSCONFIG_SET_FLAG, "nouuid", NULL, 0) < 0) ||
-	    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return log_errno(negative_errno(), "cannot mount snapshot %s at %s", device, target);
-	mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	snprintf(what, sizeof(what), "snapshot %s at %s", device, target);
+	int mnt = srfs_mount_new(xfs ? "xfs" : "ext4", keys, values, what);
 	if (mnt < 0)
-		return log_errno(negative_errno(), "cannot mount snapshot %s at %s", device, target);
-	return srfs_share_attach(mnt, target_fd, target);
+		return mnt;
+	return srfs_mount_attach(mnt, target_fd, target);
 }
 
 /* Removes the device and deletes the thin id of container ID's snapshot (LAZY: deferred). */
-static int drop_snapshot(const struct srfs_state *st, const struct srfs_pool *pool,
+static int drop_snapshot(struct srfs_state *st, const struct srfs_pool *pool,
 			 struct srfs_image *snap, bool lazy)
 {
 	char dm_name[SRFS_DM_NAME_MAX + 1];
@@ -108,7 +111,7 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 	dev_t devno;
 	int r;
 
-	r = srfs_share_open_target(target_arg, &target_fd, &target);
+	r = srfs_path_open_dir_checked("target", target_arg, &target_fd, &target);
 	if (r < 0)
 		return r;
 	r = srfs_dm_available(false);
@@ -139,12 +142,12 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 	r = srfs_share_load(&st, id, &old);
 	if (r == 0) {
 		if (!streq(old.target, target) || !streq(old.image, image) ||
-		    !streq(old.mode, SRFS_MODE_SNAPSHOT)) {
+		    !streq(old.mode, srfs_share_mode_snapshot.name)) {
 			log_error("container %s already shares image %s at %s in mode %s", id,
 				  old.image, old.target, old.mode);
 			return -EEXIST;
 		}
-		if (srfs_share_is_mounted(target_fd, &old) == 1) {
+		if (srfs_share_mode_snapshot.is_mounted(target_fd, "", &old) == 1) {
 			log_verbose("container %s already has a snapshot of %s at %s", id, image,
 				    target);
 			return 0;
@@ -162,7 +165,7 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 		if (r < 0)
 			return r;
 	}
-	r = srfs_share_claim_target(&st, target, id, owner, sizeof(owner));
+	r = srfs_target_claim(&st, target, id, owner, sizeof(owner));
 	if (r == -EEXIST && owner[0])
 		log_error("target %s is already the target of container %s", target, owner);
 	if (r < 0)
@@ -193,7 +196,7 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 	struct srfs_share s = { .target = target, .since = (uint64_t)time(NULL) };
 	snprintf(s.id, sizeof(s.id), "%s", id);
 	snprintf(s.image, sizeof(s.image), "%s", image);
-	snprintf(s.mode, sizeof(s.mode), "%s", SRFS_MODE_SNAPSHOT);
+	snprintf(s.mode, sizeof(s.mode), "%s", srfs_share_mode_snapshot.name);
 	r = srfs_share_save(&st, &s);
 	if (r < 0)
 		goto fail_snapshot;
@@ -232,12 +235,15 @@ fail_record:
 fail_snapshot:
 	srfs_thinid_delete(&st, &pool, &snap);
 fail:
-	srfs_share_unclaim_target(&st, target, id);
+	srfs_target_unclaim(&st, target, id);
 	return r;
 }
 
 int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 {
+	static const struct srfs_release_options defaults = { 0 };
+	if (!o)
+		o = &defaults;
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
 	_cleanup_lock_ struct srfs_lock cat_lock = SRFS_LOCK_INIT;
 	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
@@ -291,7 +297,7 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 			return r;
 	}
 	if (s.target)
-		srfs_share_unclaim_target(&st, s.target, id);
+		srfs_target_unclaim(&st, s.target, id);
 	r = srfs_share_forget(&st, id);
 	if (r == 0)
 		log_verbose("container %s released its snapshot", id);

@@ -87,7 +87,7 @@ int srfs_state_subdir(int dirfd, const char *dir_path, const char *name, bool cr
 	return open_dir_at(dirfd, name, path, create, out_fd);
 }
 
-int srfs_state_run_dir(const struct srfs_state *st, const char *name, bool create)
+int srfs_state_run_dir(struct srfs_state *st, const char *name, bool create)
 {
 	struct srfs_state_dirs *d = st->run_dirs;
 	unsigned i;

@@ -44,7 +44,16 @@ struct srfs_state {
 	char *run_path;
 	char *catalog_path;
 	struct srfs_state_dirs *run_dirs; /* with the runtime directory */
+	unsigned held_locks; /* bit L: a lock of level L is held through this state (lock.h) */
 };
+
+/*
+ * A state is not shared between threads: it caches the subdirectories it has
+ * opened and the locks it holds.  A program that shares from several threads
+ * at once gives each thread a state of its own (they may name the same
+ * directories: every operation is serialised by the lock files, not by the
+ * state).
+ */
 
 #define SRFS_STATE_INIT { .run_fd = -1, .catalog_fd = -1 }
 
@@ -64,7 +73,7 @@ void srfs_state_close(struct srfs_state *st);
  * missing and not CREATE; every other failure is logged.  A caller that keeps
  * ST open across many operations opens each subdirectory once.
  */
-int srfs_state_run_dir(const struct srfs_state *st, const char *name, bool create);
+int srfs_state_run_dir(struct srfs_state *st, const char *name, bool create);
 
 /* Opens (and with CREATE makes, 0700) the subdirectory NAME of DIRFD, checked like the top. */
 int srfs_state_subdir(int dirfd, const char *dir_path, const char *name, bool create,

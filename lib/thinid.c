@@ -94,13 +94,13 @@ static int delete_id(const struct srfs_pool *pool, uint64_t id)
 	return 0;
 }
 
-static int intents_dir(const struct srfs_state *st, bool create, int *fd)
+static int intents_dir(struct srfs_state *st, bool create, int *fd)
 {
 	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_INTENTS_DIR, create, fd);
 	return r == -ENOENT && !create ? -ENOENT : r;
 }
 
-static int intent_save(const struct srfs_state *st, const char *pool, const struct intent *in)
+static int intent_save(struct srfs_state *st, const char *pool, const struct intent *in)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
 	_cleanup_close_ int dir = -1;
@@ -125,7 +125,7 @@ static int intent_save(const struct srfs_state *st, const char *pool, const stru
 	return 0;
 }
 
-static int intent_remove(const struct srfs_state *st, const char *pool)
+static int intent_remove(struct srfs_state *st, const char *pool)
 {
 	_cleanup_close_ int dir = -1;
 	int r = intents_dir(st, false, &dir);
@@ -139,7 +139,7 @@ static int intent_remove(const struct srfs_state *st, const char *pool)
 }
 
 /* 1 and *IN when POOL has an open intent, 0 when not. */
-static int intent_load(const struct srfs_state *st, const char *pool, struct intent *in)
+static int intent_load(struct srfs_state *st, const char *pool, struct intent *in)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
 	_cleanup_close_ int dir = -1;
@@ -177,7 +177,7 @@ static int intent_load(const struct srfs_state *st, const char *pool, struct int
 }
 
 /* Removes IMAGE's record if it is the one the intent is about. */
-static int forget_if_ours(const struct srfs_state *st, const struct srfs_pool *pool,
+static int forget_if_ours(struct srfs_state *st, const struct srfs_pool *pool,
 			  const struct intent *in)
 {
 	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
@@ -196,7 +196,7 @@ static int forget_if_ours(const struct srfs_state *st, const struct srfs_pool *p
  * Deletes the thin ids of released container snapshots of POOL whose
  * devices the kernel has removed by now (deferred removal).
  */
-static int reap_snapshots(const struct srfs_state *st, const struct srfs_pool *pool)
+static int reap_snapshots(struct srfs_state *st, const struct srfs_pool *pool)
 {
 	char **ids;
 	int r = srfs_state_list(st->catalog_fd, SRFS_SNAPSHOTS_DIR, &ids);
@@ -219,15 +219,15 @@ static int reap_snapshots(const struct srfs_state *st, const struct srfs_pool *p
 	return r;
 }
 
-static int recover_intent(const struct srfs_state *st, const struct srfs_pool *pool);
+static int recover_intent(struct srfs_state *st, const struct srfs_pool *pool);
 
-int srfs_thinid_recover(const struct srfs_state *st, const struct srfs_pool *pool)
+int srfs_thinid_recover(struct srfs_state *st, const struct srfs_pool *pool)
 {
 	int r = recover_intent(st, pool);
 	return r < 0 ? r : reap_snapshots(st, pool);
 }
 
-static int recover_intent(const struct srfs_state *st, const struct srfs_pool *pool)
+static int recover_intent(struct srfs_state *st, const struct srfs_pool *pool)
 {
 	struct srfs_thin_pool_status status;
 	struct intent in;
@@ -282,7 +282,7 @@ static int recover_intent(const struct srfs_state *st, const struct srfs_pool *p
 	return r;
 }
 
-int srfs_thinid_pending(const struct srfs_state *st, const char *image, char *pool,
+int srfs_thinid_pending(struct srfs_state *st, const char *image, char *pool,
 			size_t size)
 {
 	char **pools;
@@ -301,7 +301,7 @@ int srfs_thinid_pending(const struct srfs_state *st, const char *image, char *po
 }
 
 /* The lowest id above every id of POOL in the catalog (images and snapshots). */
-static int next_free_id(const struct srfs_state *st, const char *pool, uint64_t *id)
+static int next_free_id(struct srfs_state *st, const char *pool, uint64_t *id)
 {
 	*id = 1;
 	for (int snapshot = 0; snapshot < 2; snapshot++) {
@@ -344,7 +344,7 @@ static int send_create(const struct srfs_pool *pool, uint64_t id, const uint64_t
 	return r;
 }
 
-int srfs_thinid_create(const struct srfs_state *st, const struct srfs_pool *pool,
+int srfs_thinid_create(struct srfs_state *st, const struct srfs_pool *pool,
 		       struct srfs_image *img, const uint64_t *origin_id, const char *origin_dm)
 {
 	struct srfs_thin_pool_status status;
@@ -408,7 +408,7 @@ undo:
 	return r;
 }
 
-int srfs_thinid_delete(const struct srfs_state *st, const struct srfs_pool *pool,
+int srfs_thinid_delete(struct srfs_state *st, const struct srfs_pool *pool,
 		       const struct srfs_image *img)
 {
 	struct srfs_thin_pool_status status;

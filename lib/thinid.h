@@ -28,13 +28,13 @@
 #define SRFS_INTENTS_DIR "intents"
 
 /* Finishes an interrupted transaction of POOL, if there is one. */
-int srfs_thinid_recover(const struct srfs_state *st, const struct srfs_pool *pool);
+int srfs_thinid_recover(struct srfs_state *st, const struct srfs_pool *pool);
 
 /*
  * Is a transaction about IMAGE open in some pool?  1 and the pool's name in
  * POOL, or 0.  (No lock needed: only for finding which pool to recover.)
  */
-int srfs_thinid_pending(const struct srfs_state *st, const char *image, char *pool,
+int srfs_thinid_pending(struct srfs_state *st, const char *image, char *pool,
 			size_t size);
 
 /*
@@ -43,11 +43,11 @@ int srfs_thinid_pending(const struct srfs_state *st, const char *image, char *po
  * the snapshot, or "" when it is not active) and writes IMG's record with
  * the id it got.
  */
-int srfs_thinid_create(const struct srfs_state *st, const struct srfs_pool *pool,
+int srfs_thinid_create(struct srfs_state *st, const struct srfs_pool *pool,
 		       struct srfs_image *img, const uint64_t *origin_id, const char *origin_dm);
 
 /* Deletes IMG's thin device and then its record. */
-int srfs_thinid_delete(const struct srfs_state *st, const struct srfs_pool *pool,
+int srfs_thinid_delete(struct srfs_state *st, const struct srfs_pool *pool,
 		       const struct srfs_image *img);
 
 /* Refuses (with a message) a pool that cannot take a new thin device: failed, needs a check, full, read-only. */

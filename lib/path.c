@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "log.h"
+#include "path.h"
+#include "util.h"
+
+char *srfs_path_normalize(const char *path)
+{
+	_cleanup_free_ char *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0);
+	size_t n = (cwd ? strlen(cwd) : 0) + strlen(path) + 3;
+	char *out = malloc(n), *o = out;
+	if (!out || (path[0] != '/' && !cwd)) {
+		free(out);
+		return NULL;
+	}
+	*o = '\0';
+	for (int part = 0; part < 2; part++) {
+		const char *p = part == 0 ? (cwd ? cwd : "") : path;
+		while (*p) {
+			while (*p == '/')
+				p++;
+			size_t len = strcspn(p, "/");
+			if (len == 0 || (len == 1 && p[0] == '.')) {
+				/* nothing */
+			} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+				char *slash = strrchr(out, '/');
+				o = slash ? slash : out;
+				*o = '\0';
+			} else {
+				*o++ = '/';
+				memcpy(o, p, len);
+				o += len;
+				*o = '\0';
+			}
+			p += len;
+		}
+	}
+	if (o == out)
+		strcpy(out, "/");
+	return out;
+}
+
+int srfs_path_open_dir(const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return (int)fd;
+}
+
+int srfs_path_open_dir_checked(const char *what, const char *target, int *fd_out,
+			       char **path_out)
+{
+	char q[SRFS_QUOTE_MAX], proc[64], buf[4096];
+	int fd = srfs_path_open_dir(target);
+
+	if (fd < 0) {
+		int r = negative_errno();
+		srfs_quote(q, sizeof(q), target);
+		if (r == -ENOENT)
+			log_error("%s %s does not exist", what, q);
+		else if (r == -ENOTDIR)
+			log_error("%s %s is not a directory", what, q);
+		else if (r == -ELOOP)
+			log_error("%s %s is or passes through a symbolic link", what, q);
+		else
+			log_errno(r, "cannot open %s %s", what, q);
+		return r;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(proc, buf, sizeof(buf) - 1);
+	if (n <= 0 || buf[0] != '/') {
+		int r = n < 0 ? negative_errno() : -EINVAL;
+		close(fd);
+		return log_errno(r, "cannot resolve %s %s", what,
+				 srfs_quote(q, sizeof(q), target));
+	}
+	buf[n] = '\0';
+	_cleanup_free_ char *want = srfs_path_normalize(target);
+	if (want && !streq(want, buf)) {
+		close(fd);
+		log_error("%s %s changed while it was opened (%s now); try again", what,
+			  srfs_quote(q, sizeof(q), target), buf);
+		return -EAGAIN;
+	}
+	*path_out = strdup(buf);
+	if (!*path_out) {
+		close(fd);
+		return log_errno(-ENOMEM, "cannot resolve %s", what);
+	}
+	*fd_out = fd;
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Paths a container may be able to change (its target, a directory above
+ * it, an upper directory): walked without following any symbolic link, and
+ * acted on through the descriptor opened, never by the path again.
+ */
+#pragma once
+
+/*
+ * PATH made absolute (from the working directory) with "//", "." and ".."
+ * resolved by their names, which is where it leads when no component is a
+ * symbolic link.  NULL when out of memory.
+ */
+char *srfs_path_normalize(const char *path);
+
+/*
+ * Opens the directory PATH (O_PATH) walking it without any symbolic link:
+ * openat2's RESOLVE_NO_SYMLINKS, or before Linux 5.6 O_NOFOLLOW on the last
+ * component at least.  -1 and errno on failure.
+ */
+int srfs_path_open_dir(const char *path);
+
+/*
+ * Opens the directory PATH (a WHAT, for messages: "target") reached without
+ * any symbolic link, and its absolute path.  A path that changed while it
+ * was opened (a component renamed meanwhile) is refused (-EAGAIN): the path
+ * recorded must be the one opened.  Every failure is logged.
+ */
+int srfs_path_open_dir_checked(const char *what, const char *path, int *fd, char **abs_path);

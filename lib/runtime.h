@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The runtime directory's layout and records (gone at reboot, like the
+ * mounts they describe).  Data only: what a record means to a share mode is
+ * the share layer's business (share.h).
+ *
+ *   images/NAME    an active image: its device and its one mount, mnt/NAME
+ *   mnt/NAME       that mount
+ *   shares/ID      one share: image, target, mode, the image mount's device
+ *   targets/HASH   which share ID owns TARGET (HASH: 64-bit FNV-1a of the
+ *                  path), so that a target is found without a scan
+ *   upper/ID       an overlay share's upper and work directories, by default
+ *   locks/         lock files (lock.h)
+ *   pools/NAME     an active pool's loop devices (pool.h)
+ *
+ * Every function expects the runtime directory of ST to be open.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "name.h"
+#include "state.h"
+
+#define SRFS_RUN_IMAGES_DIR "images"
+#define SRFS_RUN_MNT_DIR "mnt"
+#define SRFS_SHARES_DIR "shares"
+#define SRFS_TARGETS_DIR "targets"
+#define SRFS_UPPER_DIR "upper"
+#define SRFS_LOCKS_DIR "locks"
+
+/* ---- active images ---- */
+
+struct srfs_active_image {
+	char name[SRFS_NAME_MAX + 1];
+	char *mount;    /* its mount: <rundir>/mnt/NAME */
+	char *device;   /* /dev/dm-N, /dev/loopN or the block device */
+	char dm_name[SRFS_DM_NAME_MAX + 1]; /* pool images */
+	char fs[32];
+	dev_t dev;      /* st_dev of the mount: the one file system all shares show */
+	uint64_t since;
+	char context[256]; /* its SELinux label ("" when none) */
+};
+
+void srfs_active_image_clear(struct srfs_active_image *a);
+/* -ENOENT (not logged) when the image is not active. */
+int srfs_active_image_load(struct srfs_state *st, const char *name, struct srfs_active_image *a);
+int srfs_active_image_save(struct srfs_state *st, const struct srfs_active_image *a);
+int srfs_active_image_forget(struct srfs_state *st, const char *name);
+
+/* ---- share records ---- */
+
+struct srfs_share {
+	char id[SRFS_NAME_MAX + 1];
+	char image[SRFS_NAME_MAX + 1];
+	char *target;
+	char mode[16]; /* a share mode's name (share.h) */
+	dev_t dev;     /* the st_dev of the share's mount when it was made */
+	uint64_t since;
+	char *upper;   /* overlay: the directory holding upper/ and work/ */
+	bool upper_default; /* ... made under the runtime directory (removed with the share) */
+	char context[256]; /* the image's SELinux label, which the share shows */
+};
+
+void srfs_share_clear(struct srfs_share *s);
+/* -ENOENT (not logged) when there is no such share. */
+int srfs_share_load(struct srfs_state *st, const char *id, struct srfs_share *s);
+int srfs_share_save(struct srfs_state *st, const struct srfs_share *s);
+int srfs_share_forget(struct srfs_state *st, const char *id);
+/* Is there a share record for ID? */
+bool srfs_share_exists(struct srfs_state *st, const char *id);
+
+/*
+ * Calls FN for every share (of IMAGE, or all when IMAGE is NULL), sorted by
+ * id; records that vanish meanwhile are skipped.
+ */
+int srfs_share_for_each(struct srfs_state *st, const char *image,
+			int (*fn)(const struct srfs_share *s, void *userdata), void *userdata);
+
+/* The share ids of IMAGE, counted, the first few listed in NAMES ("a, b, ..."). */
+int srfs_share_names(struct srfs_state *st, const char *image, unsigned *count, char *names,
+		     size_t size);
+
+/* ---- the target index ---- */
+
+/* The share recorded for TARGET (an absolute, normalized path): 1 and its ID, 0 when none. */
+int srfs_target_owner(struct srfs_state *st, const char *target, char *id, size_t size);
+/*
+ * Claims TARGET for share ID: creates its index entry exclusively, so that
+ * two shares cannot take one target at once.  An entry whose share record
+ * is gone (a crash) is taken over.  -EEXIST with OWNER when another share has it.
+ */
+int srfs_target_claim(struct srfs_state *st, const char *target, const char *id, char *owner,
+		      size_t owner_size);
+/* Removes TARGET's index entry when it is ID's. */
+void srfs_target_unclaim(struct srfs_state *st, const char *target, const char *id);

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The share modes: one table (share-mode.c), one file per mode (mode-*.c).
+ * Only the share layer (share.c, share-recover.c, snapshot.c) includes this.
+ *
+ * Adding a mode: a value in enum srfs_share_mode (share.h), a file
+ * mode-NAME.c defining its struct srfs_share_mode_ops, and its entry in the
+ * table.  Nothing else compares mode names.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "runtime.h"
+#include "share.h"
+
+/* One share being made, as the share layer hands it to the mode. */
+struct srfs_share_op {
+	struct srfs_state *st;
+	const struct srfs_share_options *o;
+	const struct srfs_active_image *active; /* the image, active, its lock held shared */
+	const struct srfs_share *old;           /* the record an interrupted share left, or NULL */
+	struct srfs_share *share;               /* the record being made (its lock held) */
+	int target_fd;                          /* the target directory, opened without links */
+};
+
+/* What cleanup is for. */
+enum srfs_share_cleanup {
+	SRFS_CLEANUP_RELEASE,      /* rootfs-release: remove what the share made */
+	SRFS_CLEANUP_RELEASE_KEEP, /* rootfs-release --keep-upper: keep what the container wrote */
+	SRFS_CLEANUP_UNDO,         /* a share that failed, or that recovery clears: remove only
+				      what the library made on its own (nothing the caller chose) */
+};
+
+struct srfs_share_mode_ops {
+	const char *name;
+	/*
+	 * The program (in libexecdir) that makes and releases shares of this
+	 * mode, run as "PROGRAM share IMAGE ID TARGET" and "PROGRAM release ID
+	 * [--lazy]", because the mode needs libraries the share path does not
+	 * link.  NULL: the hooks below do it in process.
+	 */
+	const char *helper;
+	/* Fills in the record's fields of this mode before it is saved (NULL: none). */
+	int (*prepare)(struct srfs_share_op *op);
+	/* Mounts the share at op->target_fd (with srfs_mount_attach). */
+	int (*mount)(struct srfs_share_op *op);
+	/*
+	 * Is NAME in the directory DIRFD ("" for DIRFD itself) the root of share
+	 * S's mount?  1, 0, -ENOTDIR when it is not a directory (or is a symbolic
+	 * link), -errno.
+	 */
+	int (*is_mounted)(int dirfd, const char *name, const struct srfs_share *s);
+	/* Once the share's mount is gone: removes what prepare made (NULL: nothing). */
+	int (*cleanup)(const struct srfs_share *s, enum srfs_share_cleanup how);
+};
+
+extern const struct srfs_share_mode_ops srfs_share_mode_ro;
+extern const struct srfs_share_mode_ops srfs_share_mode_overlay;
+extern const struct srfs_share_mode_ops srfs_share_mode_snapshot;
+
+/* MODE's operations; NULL when MODE is not a mode. */
+const struct srfs_share_mode_ops *srfs_share_mode_ops(enum srfs_share_mode mode);
+/* The operations of share S's mode; NULL (logged: a corrupt record) when it names none. */
+const struct srfs_share_mode_ops *srfs_share_ops(const struct srfs_share *s);
+
+/* is_mounted for modes whose mount is a mount of the file system with st_dev S->dev. */
+int srfs_share_is_mount_of_dev(int dirfd, const char *name, const struct srfs_share *s);
+
+/*
+ * Unmounts share S of a mode done in process (its lock held), removes what
+ * it made (HOW), its target index entry and its record.
+ */
+int srfs_share_clear_locked(struct srfs_state *st, const struct srfs_share *s,
+			    enum srfs_share_cleanup how, bool lazy);
