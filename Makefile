@@ -90,7 +90,7 @@ SHARE_PATH_DYNAMIC := $(B)/rootfs-share.dynamic $(B)/rootfs-release.dynamic
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
-HELPERS := state-tool
+HELPERS := state-tool share-threads
 HELPER_BINS := $(HELPERS:%=$(B)/tests/helpers/%)
 
 MAN_SRCS := $(sort $(wildcard man/*.scd))
