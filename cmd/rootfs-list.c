@@ -8,6 +8,7 @@
 #include "json.h"
 #include "log.h"
 #include "share.h"
+#include "util.h"
 
 static void usage(void)
 {
@@ -32,14 +33,17 @@ static void format_time(uint64_t t, char *buf, size_t size)
 static int print_row(const struct srfs_share *s, void *userdata)
 {
 	unsigned *rows = userdata;
+	/* Escaped as in messages: a target's name must not forge lines of its own. */
+	static char target[4 * 4096 + 4], label[4 * 256 + 4];
 	char since[32];
 
 	if ((*rows)++ == 0)
 		printf("%-24s %-24s %-8s %-20s %s  %s\n", "ID", "IMAGE", "MODE", "SINCE", "TARGET",
 		       "LABEL");
 	format_time(s->since, since, sizeof(since));
-	printf("%-24s %-24s %-8s %-20s %s  %s\n", s->id, s->image, s->mode, since, s->target,
-	       s->context[0] ? s->context : "-");
+	printf("%-24s %-24s %-8s %-20s %s  %s\n", s->id, s->image, s->mode, since,
+	       srfs_quote(target, sizeof(target), s->target),
+	       s->context[0] ? srfs_quote(label, sizeof(label), s->context) : "-");
 	return 0;
 }
 

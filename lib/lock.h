@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Locks: flock(2) on files under <rundir>/locks, never removed (removing a
- * lock file races with the next taker).
+ * Locks: flock(2) on files under <rundir>/locks.  A lock file lives only
+ * while someone holds or waits for it: the last holder removes it, so that
+ * neither many container ids nor a refused command leave files behind.
+ * Removing is safe because a taker checks, once it holds the lock, that the
+ * name still leads to the file it locked, and starts again when it does not;
+ * a holder removes the file only while it holds it exclusively.
  *
  * THE LOCK ORDER.  Through one state (state.h), locks are taken only in
  * increasing level, at most one lock per level at a time; taking a level at
@@ -28,6 +32,11 @@
 
 #include <stdbool.h>
 
+#include "name.h"
+
+#define SRFS_LOCKS_DIR "locks" /* in the runtime directory */
+#define SRFS_LOCK_FILE_MAX (SRFS_NAME_MAX + 16)
+
 enum srfs_lock_level {
 	SRFS_LOCK_CATALOG = 1,
 	SRFS_LOCK_POOL = 2,
@@ -40,7 +49,9 @@ struct srfs_state;
 struct srfs_lock {
 	int fd;
 	enum srfs_lock_level level;
-	struct srfs_state *state; /* whose held-lock set it is counted in */
+	bool counted;             /* in its state's held-lock set (not a try) */
+	struct srfs_state *state; /* whose it is */
+	char file[SRFS_LOCK_FILE_MAX];
 };
 
 #define SRFS_LOCK_INIT { .fd = -1 }
@@ -51,5 +62,12 @@ struct srfs_lock {
  */
 int srfs_lock_take(struct srfs_lock *lock, struct srfs_state *st,
 		   enum srfs_lock_level level, const char *name, bool shared);
+/*
+ * Takes the lock of LEVEL named NAME exclusively if no one holds it, without
+ * waiting: 0, or -EWOULDBLOCK (not logged).  A try cannot deadlock, so it is
+ * allowed at any level.
+ */
+int srfs_lock_try(struct srfs_lock *lock, struct srfs_state *st, enum srfs_lock_level level,
+		  const char *name);
 void srfs_lock_release(struct srfs_lock *lock);
 #define _cleanup_lock_ _cleanup_(srfs_lock_release)

@@ -4,6 +4,12 @@
  * mount (so the page cache stays shared) and whose upper and work
  * directories are the container's own: DIR/upper and DIR/work, with DIR
  * <rundir>/upper/ID by default or --upper-dir.
+ *
+ * DIR is reached without symbolic links once, when the share is made, and
+ * recorded with its device and inode; everything below it is made and
+ * removed through descriptors, the overlay is given DIR through its
+ * descriptor (/proc/self/fd/N), and at release DIR is used only when the
+ * path still leads to that very directory.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -20,117 +26,129 @@
 
 #define OVERLAYFS_MAGIC 0x794c7630
 
-/* The upper directory of an overlay share: DIR/upper and DIR/work. */
-static int upper_path(struct srfs_state *st, const char *id, const char *upper_dir,
-		      char **path, bool *is_default)
+/* Opens the default upper directory <rundir>/upper/ID (CREATE: made when missing). */
+static int open_default_dir(struct srfs_state *st, const char *id, bool create)
 {
-	*is_default = !upper_dir;
-	if (upper_dir) {
-		_cleanup_close_ int fd = -1;
-		return srfs_path_open_dir_checked("upper directory", upper_dir, &fd, path);
-	}
-	int r = srfs_state_run_dir(st, SRFS_UPPER_DIR, true);
+	int dir = srfs_state_run_dir(st, SRFS_UPPER_DIR, create);
+	if (dir < 0)
+		return dir;
+	if (create && mkdirat(dir, id, 0700) < 0 && errno != EEXIST)
+		return log_errno(negative_errno(), "cannot create %s/%s/%s", st->run_path,
+				 SRFS_UPPER_DIR, id);
+	int fd = openat(dir, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (create || errno != ENOENT))
+		return log_errno(negative_errno(), "cannot open %s/%s/%s", st->run_path,
+				 SRFS_UPPER_DIR, id);
+	return fd < 0 ? -ENOENT : fd;
+}
+
+/* Opens the directory PATH (chosen by the caller) without links, as a directory to work in. */
+static int open_chosen_dir(const char *path, char **abs_path)
+{
+	_cleanup_close_ int fd = -1;
+	int r = srfs_path_open_dir_checked("upper directory", path, &fd, abs_path);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *base = srfs_path_join(st->run_path, SRFS_UPPER_DIR);
-	*path = base ? srfs_path_join(base, id) : NULL;
-	return *path ? 0 : log_errno(-ENOMEM, "cannot make the upper directory of %s", id);
-}
-
-/*
- * Makes DIR/upper (with the owner, mode and times of the image's root, which
- * the overlay's root shows) and DIR/work, keeping an upper/ that is there.
- */
-static int upper_prepare(const char *dir, const char *image_root)
-{
-	_cleanup_close_ int fd = -1, up = -1;
-	struct stat root;
-
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return log_errno(negative_errno(), "cannot create %s", dir);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return log_errno(negative_errno(), "cannot open %s", dir);
-	if (stat(image_root, &root) < 0)
-		return log_errno(negative_errno(), "cannot stat %s", image_root);
-	if (mkdirat(fd, "upper", 0755) == 0) {
-		up = openat(fd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		struct timespec times[2] = { root.st_atim, root.st_mtim };
-		if (up < 0 || fchown(up, root.st_uid, root.st_gid) < 0 ||
-		    fchmod(up, root.st_mode & 07777) < 0 || futimens(up, times) < 0)
-			return log_errno(negative_errno(), "cannot prepare %s/upper", dir);
-	} else if (errno != EEXIST) {
-		return log_errno(negative_errno(), "cannot create %s/upper", dir);
-	}
-	/* work/ must be empty: a fresh one each time. */
-	int r = srfs_remove_tree(fd, "work");
-	if (r == 0 && mkdirat(fd, "work", 0700) < 0)
-		r = negative_errno();
-	if (r < 0)
-		return log_errno(r, "cannot create %s/work", dir);
-	return 0;
-}
-
-/* Removes DIR/upper and DIR/work (all of DIR when it is the default one); KEEP: only work/. */
-static int upper_remove(const char *dir, bool is_default, bool keep)
-{
-	_cleanup_free_ char *parent = strdup(dir);
-	char *slash = parent ? strrchr(parent, '/') : NULL;
-	int r;
-
-	if (!slash)
-		return log_errno(-ENOMEM, "cannot remove %s", dir);
-	*slash = '\0';
-	_cleanup_close_ int pfd = open(*parent ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : log_errno(negative_errno(), "cannot open %s", dir);
-	r = srfs_remove_tree(fd, "work");
-	if (r == 0 && !keep)
-		r = is_default && pfd >= 0 ? srfs_remove_tree(pfd, slash + 1)
-					   : srfs_remove_tree(fd, "upper");
-	if (r < 0)
-		return log_errno(r, "cannot remove the upper directory %s", dir);
-	return 0;
+	int dir = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return dir < 0 ? log_errno(negative_errno(), "cannot open upper directory %s", path) : dir;
 }
 
 static int overlay_prepare(struct srfs_share_op *op)
 {
 	struct srfs_share *s = op->share;
-	if (op->old && op->old->upper) {
-		s->upper_default = op->old->upper_default;
-		s->upper = strdup(op->old->upper);
-		return s->upper ? 0 : log_errno(-ENOMEM, "cannot share %s", s->id);
+	const struct srfs_share *old = op->old;
+	struct stat st;
+	int fd;
+
+	if (old && old->upper) {
+		/* An interrupted share of this container: its directory, if it is still that one. */
+		s->upper_default = old->upper_default;
+		if (!(s->upper = strdup(old->upper)))
+			return log_errno(-ENOMEM, "cannot share %s", s->id);
+		_cleanup_free_ char *path = NULL;
+		fd = s->upper_default ? open_default_dir(op->st, s->id, true)
+				      : open_chosen_dir(s->upper, &path);
+	} else if (op->o->upper_dir) {
+		fd = open_chosen_dir(op->o->upper_dir, &s->upper);
+	} else {
+		s->upper_default = true;
+		_cleanup_free_ char *base = srfs_path_join(op->st->run_path, SRFS_UPPER_DIR);
+		if (!base || !(s->upper = srfs_path_join(base, s->id)))
+			return log_errno(-ENOMEM, "cannot share %s", s->id);
+		fd = open_default_dir(op->st, s->id, true);
 	}
-	return upper_path(op->st, s->id, op->o->upper_dir, &s->upper, &s->upper_default);
+	if (fd < 0)
+		return fd;
+	op->mode_fd = fd;
+	if (fstat(fd, &st) < 0)
+		return log_errno(negative_errno(), "cannot open upper directory %s", s->upper);
+	if (old && old->upper_ino && (old->upper_dev != st.st_dev || old->upper_ino != st.st_ino)) {
+		log_error("upper directory %s of container %s was replaced since its share was "
+			  "begun: release the share first",
+			  s->upper, s->id);
+		return -ESTALE;
+	}
+	s->upper_dev = st.st_dev;
+	s->upper_ino = st.st_ino;
+	return 0;
+}
+
+/*
+ * Makes upper/ (with the owner, mode and times of the image's root, which the
+ * overlay's root shows) and a fresh work/ in the directory DIR, keeping an
+ * upper/ that is there.
+ */
+static int make_upper(int dir, const char *where, const char *image_root)
+{
+	_cleanup_close_ int up = -1;
+	struct stat root;
+
+	if (stat(image_root, &root) < 0)
+		return log_errno(negative_errno(), "cannot stat %s", image_root);
+	if (mkdirat(dir, "upper", 0755) == 0) {
+		up = openat(dir, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct timespec times[2] = { root.st_atim, root.st_mtim };
+		if (up < 0 || fchown(up, root.st_uid, root.st_gid) < 0 ||
+		    fchmod(up, root.st_mode & 07777) < 0 || futimens(up, times) < 0)
+			return log_errno(negative_errno(), "cannot prepare %s/upper", where);
+	} else if (errno != EEXIST) {
+		return log_errno(negative_errno(), "cannot create %s/upper", where);
+	}
+	/* work/ must be empty: a fresh one each time. */
+	int r = srfs_remove_tree(dir, "work");
+	if (r == 0 && mkdirat(dir, "work", 0700) < 0)
+		r = negative_errno();
+	if (r < 0)
+		return log_errno(r, "cannot create %s/work", where);
+	return 0;
 }
 
 static int overlay_mount(struct srfs_share_op *op)
 {
-	const struct srfs_share *s = op->share;
+	struct srfs_share *s = op->share;
 	const char *lower = op->active->mount, *label = op->active->context;
-	_cleanup_free_ char *upper = srfs_path_join(s->upper, "upper");
-	_cleanup_free_ char *work = srfs_path_join(s->upper, "work");
-	char what[PATH_MAX + 64];
+	char upper[64], work[64], what[PATH_MAX + 64];
 
-	int r = upper_prepare(s->upper, lower);
+	int r = make_upper(op->mode_fd, s->upper, lower);
 	if (r < 0)
 		return r;
-	if (!upper || !work)
-		return log_errno(-ENOMEM, "cannot mount an overlay at %s", s->target);
-	if (strpbrk(lower, ",:") || strpbrk(upper, ",:")) {
-		log_error("cannot mount an overlay at %s: its directories contain ',' or ':'",
-			  s->target);
+	if (strpbrk(lower, ",:")) {
+		log_error("cannot mount an overlay at %s: the image's mount %s contains ',' or ':'",
+			  s->target, lower);
 		return -EINVAL;
 	}
+	/* The directories through the descriptor opened without links: the kernel
+	 * resolves these strings, and must not be steered elsewhere meanwhile. */
+	snprintf(upper, sizeof(upper), "/proc/self/fd/%d/upper", op->mode_fd);
+	snprintf(work, sizeof(work), "/proc/self/fd/%d/work", op->mode_fd);
 	/* The image's label, so the container sees one label whatever it writes. */
 	const char *keys[] = { "lowerdir", "upperdir", "workdir", *label ? "context" : NULL, NULL };
 	const char *values[] = { lower, upper, work, label, NULL };
-	snprintf(what, sizeof(what), "an overlay at %s (upper %s)", s->target, upper);
+	snprintf(what, sizeof(what), "an overlay at %s (upper %s/upper)", s->target, s->upper);
 	int mnt = srfs_mount_new("overlay", keys, values, what);
 	if (mnt < 0)
 		return mnt;
-	return srfs_mount_attach(mnt, op->target_fd, s->target);
+	return srfs_mount_attach(mnt, op->target_fd, s->target, &s->mount);
 }
 
 static int overlay_is_mounted(int dirfd, const char *name, const struct srfs_share *s)
@@ -153,13 +171,55 @@ static int overlay_is_mounted(int dirfd, const char *name, const struct srfs_sha
 	return fs.f_type == OVERLAYFS_MAGIC;
 }
 
-static int overlay_cleanup(const struct srfs_share *s, enum srfs_share_cleanup how)
+/*
+ * The share's upper directory, if its path still leads to the very
+ * directory the share was made with: a descriptor, -ENOENT when it is gone
+ * or is not that one any more (reported: it is left alone), -errno.
+ */
+static int find_upper(struct srfs_state *st, const struct srfs_share *s)
+{
+	if (s->upper_default)
+		return open_default_dir(st, s->id, false);
+	_cleanup_close_ int fd = srfs_path_open_dir(s->upper);
+	struct stat now;
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0 || fstat(fd, &now) < 0 ||
+	    (s->upper_ino && (now.st_dev != s->upper_dev || now.st_ino != s->upper_ino))) {
+		log_info("upper directory %s of container %s is left as it is: it is not, or no "
+			 "longer leads to, the directory the share was made with",
+			 s->upper, s->id);
+		return -ENOENT;
+	}
+	int dir = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return dir < 0 ? log_errno(negative_errno(), "cannot open %s", s->upper) : dir;
+}
+
+static int overlay_cleanup(struct srfs_state *st, const struct srfs_share *s,
+			   enum srfs_share_cleanup how)
 {
 	if (!s->upper)
 		return 0;
 	bool keep = how == SRFS_CLEANUP_RELEASE_KEEP ||
 		    (how == SRFS_CLEANUP_UNDO && !s->upper_default);
-	return upper_remove(s->upper, s->upper_default, keep);
+	_cleanup_close_ int fd = find_upper(st, s);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	int r = srfs_remove_tree(fd, "work");
+	if (r == 0 && !keep) {
+		if (s->upper_default) {
+			/* The whole <rundir>/upper/ID, through the runtime directory. */
+			int dir = srfs_state_run_dir(st, SRFS_UPPER_DIR, false);
+			r = dir < 0 ? dir : srfs_remove_tree(dir, s->id);
+		} else {
+			r = srfs_remove_tree(fd, "upper");
+		}
+	}
+	if (r < 0)
+		return log_errno(r, "cannot remove the upper directory %s", s->upper);
+	return 0;
 }
 
 const struct srfs_share_mode_ops srfs_share_mode_overlay = {

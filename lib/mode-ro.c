@@ -5,7 +5,8 @@
 
 static int ro_mount(struct srfs_share_op *op)
 {
-	return srfs_mount_bind_read_only(op->active->mount, op->target_fd, op->share->target);
+	return srfs_mount_bind_read_only(op->active->mount, op->target_fd, op->share->target,
+					 &op->share->mount);
 }
 
 const struct srfs_share_mode_ops srfs_share_mode_ro = {

@@ -6,6 +6,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <inttypes.h>
+#include <sys/sysmacros.h>
+
 #include "log.h"
 #include "mountapi.h"
 #include "path.h"
@@ -20,18 +23,76 @@ int srfs_mount_detach(int fd)
 	return 0;
 }
 
-/* Does TARGET, walked without symbolic links, lead to the root of the mount FD?  1, 0, -errno. */
-static int path_leads_to(const char *target, int fd)
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+/* The ids of the mount DIRFD/NAME is on (the unique one where the kernel has it). */
+static int mount_id_at(int dirfd, const char *name, struct srfs_mount_id *id, struct statx *stx)
+{
+	unsigned flags = AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC;
+	struct statx u;
+
+	if (statx(dirfd, name, flags, STATX_TYPE | STATX_INO | STATX_MNT_ID, stx) < 0)
+		return negative_errno();
+	if (!(stx->stx_mask & STATX_MNT_ID))
+		return -EOPNOTSUPP; /* before Linux 5.8 */
+	id->id = stx->stx_mnt_id;
+	id->unique = 0;
+	id->dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
+	if (statx(dirfd, name, flags, STATX_MNT_ID_UNIQUE, &u) == 0 &&
+	    (u.stx_mask & STATX_MNT_ID_UNIQUE))
+		id->unique = u.stx_mnt_id;
+	return 0;
+}
+
+int srfs_mount_is(int dirfd, const char *name, const struct srfs_mount_id *id)
+{
+	unsigned mask = id->unique ? STATX_MNT_ID_UNIQUE : STATX_MNT_ID;
+	struct statx stx;
+
+	if (statx(dirfd, name, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+		  STATX_TYPE | mask, &stx) < 0)
+		return negative_errno();
+	if (!S_ISDIR(stx.stx_mode))
+		return -ENOTDIR;
+	if (!(stx.stx_mask & mask))
+		return -EOPNOTSUPP;
+	return stx.stx_mnt_id == (id->unique ? id->unique : id->id) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
+	       makedev(stx.stx_dev_major, stx.stx_dev_minor) == id->dev;
+}
+
+/*
+ * Waits for any rename in flight in the directory holding TARGET_FD: takes
+ * and drops that directory's lock, by a rename of NAME onto itself that
+ * RENAME_NOREPLACE makes fail (it changes nothing, whatever NAME is now).
+ */
+static void rename_barrier(int target_fd, const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	_cleanup_close_ int parent = openat(target_fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (parent >= 0 && slash && slash[1])
+		renameat2(parent, slash + 1, parent, slash + 1, RENAME_NOREPLACE);
+}
+
+/*
+ * Does TARGET, walked without symbolic links, lead to the root of the mount
+ * FD?  1 and FD's mount's ID, 0, -errno.
+ */
+static int path_leads_to(const char *target, int fd, struct srfs_mount_id *id)
 {
 	struct statx a, b;
+	struct srfs_mount_id tid;
 	_cleanup_close_ int tfd = srfs_path_open_dir(target);
 	if (tfd < 0)
 		return 0;
-	if (statx(tfd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &a) < 0 ||
-	    statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &b) < 0)
-		return negative_errno();
-	return !(a.stx_mask & STATX_MNT_ID) ||
-	       (a.stx_mnt_id == b.stx_mnt_id && a.stx_ino == b.stx_ino);
+	int r = mount_id_at(tfd, "", &tid, &a);
+	if (r == 0)
+		r = mount_id_at(fd, "", id, &b);
+	if (r < 0)
+		return r;
+	return tid.id == id->id && a.stx_ino == b.stx_ino;
 }
 
 /*
@@ -39,7 +100,7 @@ static int path_leads_to(const char *target, int fd)
  * (and copies it to that mount's peers): it is made private again, so that
  * nothing mounted on those copies comes back into this one.
  */
-int srfs_mount_attach(int mnt, int target_fd, const char *target)
+int srfs_mount_attach(int mnt, int target_fd, const char *target, struct srfs_mount_id *id)
 {
 	_cleanup_close_ int fd = mnt;
 	struct mount_attr priv = { .propagation = MS_PRIVATE };
@@ -54,7 +115,8 @@ int srfs_mount_attach(int mnt, int target_fd, const char *target)
 	}
 	/* The directory was opened once, but its path must still lead to it: a component
 	 * renamed in between would leave a share that cannot be found by its path. */
-	r = path_leads_to(target, fd);
+	rename_barrier(target_fd, target);
+	r = path_leads_to(target, fd, id);
 	if (r <= 0) {
 		srfs_mount_detach(fd);
 		if (r == 0)
@@ -68,24 +130,8 @@ int srfs_mount_attach(int mnt, int target_fd, const char *target)
 	return 0;
 }
 
-/* Kernels without the new mount API (before 5.2) get the old way: bind, then remount read-only. */
-static int bind_read_only_old(const char *source, int target_fd, const char *target)
-{
-	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target_fd);
-	if (mount(source, proc, "none", MS_BIND, NULL) < 0)
-		return log_errno(negative_errno(), "cannot mount the share at %s", target);
-	if (mount("none", target, "none", MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
-		  NULL) < 0 ||
-	    mount("none", target, "none", MS_PRIVATE, NULL) < 0) {
-		int r = log_errno(negative_errno(), "cannot make the share at %s read-only", target);
-		umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW);
-		return r;
-	}
-	return 0;
-}
-
-int srfs_mount_bind_read_only(const char *source, int target_fd, const char *target)
+int srfs_mount_bind_read_only(const char *source, int target_fd, const char *target,
+			      struct srfs_mount_id *id)
 {
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
@@ -93,13 +139,16 @@ int srfs_mount_bind_read_only(const char *source, int target_fd, const char *tar
 	};
 	_cleanup_close_ int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 
-	if (tree < 0 && errno == ENOSYS)
-		return bind_read_only_old(source, target_fd, target);
+	if (tree < 0 && errno == ENOSYS) {
+		log_error("cannot share at %s: this kernel has no open_tree (Linux 5.2 or later is "
+			  "needed)", target);
+		return -ENOSYS;
+	}
 	if (tree < 0)
 		return log_errno(negative_errno(), "cannot copy the image mount %s", source);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
 		return log_errno(negative_errno(), "cannot make the share at %s read-only", target);
-	return srfs_mount_attach(TAKE_FD(tree), target_fd, target);
+	return srfs_mount_attach(TAKE_FD(tree), target_fd, target, id);
 }
 
 int srfs_mount_new(const char *fstype, const char *const *keys, const char *const *values,
@@ -131,4 +180,50 @@ int srfs_mount_unmount_at(int parent_fd, const char *name, bool lazy)
 	/* Through the opened parent: a path resolved again could lead elsewhere. */
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", parent_fd, name);
 	return umount2(path, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)) < 0 ? negative_errno() : 0;
+}
+
+/* Undoes mountinfo's octal escapes (space, tab, newline, backslash) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+static void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+int srfs_mount_find(const struct srfs_mount_id *id, char **where)
+{
+	_cleanup_(fclosep) FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0;
+
+	if (!f)
+		return log_errno(negative_errno(), "cannot read /proc/self/mountinfo");
+	while (getline(&line, &size, f) > 0) {
+		uint64_t mid;
+		unsigned ma, mi;
+		int at = 0;
+		if (sscanf(line, "%" SCNu64 " %*u %u:%u %*s %n", &mid, &ma, &mi, &at) != 3 || !at ||
+		    mid != id->id || makedev(ma, mi) != id->dev)
+			continue;
+		char *mp = line + at;
+		mp[strcspn(mp, " ")] = '\0';
+		unescape(mp);
+		*where = strdup(mp);
+		return *where ? 1 : log_errno(-ENOMEM, "cannot read /proc/self/mountinfo");
+	}
+	return 0;
 }

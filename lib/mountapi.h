@@ -8,22 +8,44 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime.h"
 
 /*
- * Attaches the detached mount MNT (which it closes) at TARGET_FD and makes it
- * private; undone (-EAGAIN) when TARGET, walked again without symbolic links,
- * no longer leads to it (a directory on its path renamed meanwhile).
+ * Attaches the detached mount MNT (which it closes) at TARGET_FD, makes it
+ * private, and gives its id.  Undone (-EAGAIN) when TARGET, walked again
+ * without symbolic links, no longer leads to it: a rename in flight in the
+ * target's directory is waited for first (the directory's lock is taken and
+ * dropped), and from then on the kernel refuses to rename a mount point.
  */
-int srfs_mount_attach(int mnt, int target_fd, const char *target);
+int srfs_mount_attach(int mnt, int target_fd, const char *target, struct srfs_mount_id *id);
 
 /* Detaches the attached mount FD refers to, whatever path leads there now. */
 int srfs_mount_detach(int fd);
 
 /*
  * Binds the mount SOURCE onto the directory TARGET_FD read-only, nosuid,
- * nodev and private from the first instant.
+ * nodev and private from the first instant (Linux 5.2's mount API: there is
+ * no fallback that could leave the target writable, even for an instant).
  */
-int srfs_mount_bind_read_only(const char *source, int target_fd, const char *target);
+int srfs_mount_bind_read_only(const char *source, int target_fd, const char *target,
+			      struct srfs_mount_id *id);
+
+/*
+ * Is NAME in DIRFD ("" for DIRFD itself), not followed when a symbolic link,
+ * the root of the mount ID?  1, 0, -errno; -ENOTDIR when it is not a
+ * directory.  One statx: the unique id where ID has one.
+ */
+int srfs_mount_is(int dirfd, const char *name, const struct srfs_mount_id *id);
+
+/*
+ * Where the mount ID is mounted now, from
+ * /proc/self/mountinfo: 1 and its mount point in *WHERE (to free), 0 when
+ * it is not mounted in this mount namespace.  For the rare case of a mount
+ * that is not where it was made: never on the share path.
+ */
+int srfs_mount_find(const struct srfs_mount_id *id, char **where);
 
 /*
  * A new detached mount (nosuid, nodev) of a file system FSTYPE configured

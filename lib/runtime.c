@@ -5,7 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 
+#include "lock.h"
 #include "log.h"
 #include "record.h"
 #include "runtime.h"
@@ -32,6 +34,8 @@ static const struct srfs_record_key share_keys[] = {
 	{ "since", true },
 	{ "upper", false },
 	{ "upper_default", false },
+	{ "upper_id", false },
+	{ "mount_id", false },
 	{ "context", false },
 	{ 0 },
 };
@@ -43,6 +47,38 @@ static int parse_devno(const char *s, dev_t *out)
 	if (!s || sscanf(s, "%u:%u%c", &ma, &mi, &tail) != 2)
 		return -EINVAL;
 	*out = makedev(ma, mi);
+	return 0;
+}
+
+/* "MAJOR:MINOR:INO" (NULL: none, all 0). */
+static int parse_pair(const char *s, dev_t *dev, uint64_t *ino)
+{
+	unsigned ma, mi;
+	uint64_t n;
+	char tail;
+	*dev = 0;
+	*ino = 0;
+	if (!s)
+		return 0;
+	if (sscanf(s, "%u:%u:%" SCNu64 "%c", &ma, &mi, &n, &tail) != 3 || n == 0)
+		return -EINVAL;
+	*dev = makedev(ma, mi);
+	*ino = n;
+	return 0;
+}
+
+/* "ID:UNIQUE:MAJOR:MINOR" (NULL: none, all 0). */
+static int parse_mount_id(const char *s, struct srfs_mount_id *m)
+{
+	unsigned ma, mi;
+	char tail;
+	*m = (struct srfs_mount_id){ 0 };
+	if (!s)
+		return 0;
+	if (sscanf(s, "%" SCNu64 ":%" SCNu64 ":%u:%u%c", &m->id, &m->unique, &ma, &mi, &tail) != 4 ||
+	    m->id == 0)
+		return -EINVAL;
+	m->dev = makedev(ma, mi);
 	return 0;
 }
 
@@ -65,7 +101,8 @@ static int load_runtime(struct srfs_state *st, const char *dir, const char *name
 		return fd;
 	r = srfs_record_load(fd, name, keys, rec, err, sizeof(err));
 	if (r == -EBADMSG)
-		log_error("runtime record of %s %s is corrupt: %s", what, name, err);
+		log_error("runtime record of %s %s is corrupt: %s%s", what, name, err,
+			  streq(what, "share") ? " (shared-rootfs-recover sets it aside)" : "");
 	else if (r < 0 && r != -ENOENT)
 		log_errno(r, "cannot read the runtime record of %s %s", what, name);
 	return r;
@@ -179,7 +216,8 @@ int srfs_share_load(struct srfs_state *st, const char *id, struct srfs_share *s)
 	if (srfs_name_check(image, NULL) < 0 || strlen(mode) >= sizeof(s->mode) || !s->target ||
 	    s->target[0] != '/' || parse_devno(srfs_record_get(&rec, "dev"), &s->dev) < 0 ||
 	    srfs_record_get_u64(&rec, "since", &s->since) < 0) {
-		log_error("runtime record of share %s is corrupt: a value is malformed", id);
+		log_error("runtime record of share %s is corrupt: a value is malformed "
+			  "(shared-rootfs-recover sets it aside)", id);
 		srfs_share_clear(s);
 		return -EBADMSG;
 	}
@@ -189,11 +227,19 @@ int srfs_share_load(struct srfs_state *st, const char *id, struct srfs_share *s)
 	const char *upper = srfs_record_get(&rec, "upper");
 	const char *upper_default = srfs_record_get(&rec, "upper_default");
 	if (upper && (upper[0] != '/' || !(s->upper = strdup(upper)))) {
-		log_error("runtime record of share %s is corrupt: a value is malformed", id);
+		log_error("runtime record of share %s is corrupt: a value is malformed "
+			  "(shared-rootfs-recover sets it aside)", id);
 		srfs_share_clear(s);
 		return -EBADMSG;
 	}
 	s->upper_default = upper_default && streq(upper_default, "1");
+	if (parse_pair(srfs_record_get(&rec, "upper_id"), &s->upper_dev, &s->upper_ino) < 0 ||
+	    parse_mount_id(srfs_record_get(&rec, "mount_id"), &s->mount) < 0) {
+		log_error("runtime record of share %s is corrupt: a value is malformed "
+			  "(shared-rootfs-recover sets it aside)", id);
+		srfs_share_clear(s);
+		return -EBADMSG;
+	}
 	const char *context = srfs_record_get(&rec, "context");
 	snprintf(s->context, sizeof(s->context), "%s", context ? context : "");
 	return 0;
@@ -202,6 +248,7 @@ int srfs_share_load(struct srfs_state *st, const char *id, struct srfs_share *s)
 int srfs_share_save(struct srfs_state *st, const struct srfs_share *s)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
+	char buf[96];
 	int r = srfs_record_set(&rec, "image", s->image);
 	if (r == 0)
 		r = srfs_record_set(&rec, "target", s->target);
@@ -215,6 +262,16 @@ int srfs_share_save(struct srfs_state *st, const struct srfs_share *s)
 		r = srfs_record_set(&rec, "upper", s->upper);
 	if (r == 0 && s->upper)
 		r = srfs_record_set(&rec, "upper_default", s->upper_default ? "1" : "0");
+	if (r == 0 && s->upper_ino) {
+		snprintf(buf, sizeof(buf), "%u:%u:%" PRIu64, major(s->upper_dev), minor(s->upper_dev),
+			 s->upper_ino);
+		r = srfs_record_set(&rec, "upper_id", buf);
+	}
+	if (r == 0 && s->mount.id) {
+		snprintf(buf, sizeof(buf), "%" PRIu64 ":%" PRIu64 ":%u:%u", s->mount.id,
+			 s->mount.unique, major(s->mount.dev), minor(s->mount.dev));
+		r = srfs_record_set(&rec, "mount_id", buf);
+	}
 	if (r == 0 && s->context[0])
 		r = srfs_record_set(&rec, "context", s->context);
 	if (r < 0)
@@ -238,10 +295,8 @@ int srfs_share_for_each(struct srfs_state *st, const char *image,
 		int q = srfs_share_load(st, *id, &s);
 		if (q == -ENOENT)
 			continue; /* released meanwhile */
-		if (q < 0) {
-			r = q;
-			break;
-		}
+		if (q < 0)
+			continue; /* reported by the load; recovery sets it aside */
 		if (image && !streq(s.image, image))
 			continue;
 		q = fn(&s, userdata);
@@ -286,6 +341,22 @@ int srfs_share_names(struct srfs_state *st, const char *image, unsigned *count,
 int srfs_share_forget(struct srfs_state *st, const char *id)
 {
 	return remove_runtime(st, SRFS_SHARES_DIR, id, "share");
+}
+
+int srfs_share_quarantine(struct srfs_state *st, const char *id)
+{
+	int from = srfs_state_run_dir(st, SRFS_SHARES_DIR, false);
+	int to = from < 0 ? from : srfs_state_run_dir(st, SRFS_QUARANTINE_DIR, true);
+	char name[SRFS_NAME_MAX + 32];
+
+	if (to < 0)
+		return to;
+	snprintf(name, sizeof(name), "%s.%" PRIu64, id, (uint64_t)time(NULL));
+	if (renameat(from, id, to, name) < 0)
+		return log_errno(negative_errno(), "cannot set aside share record %s", id);
+	log_info("share record %s could not be read: moved to %s/%s/%s", id, st->run_path,
+		 SRFS_QUARANTINE_DIR, name);
+	return 0;
 }
 
 bool srfs_share_exists(struct srfs_state *st, const char *id)
@@ -367,7 +438,16 @@ int srfs_target_claim(struct srfs_state *st, const char *target, const char *id,
 			return 0;
 		if (srfs_share_exists(st, owner))
 			return -EEXIST;
-		/* Its share is gone: a stale entry. */
+		/* No record: a share in progress (its lock is held: it writes its record
+		 * next) or one a crash interrupted (a stale entry, taken over). */
+		_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
+		r = srfs_lock_try(&lock, st, SRFS_LOCK_SHARE, owner);
+		if (r == -EWOULDBLOCK)
+			return -EEXIST;
+		if (r < 0)
+			return r;
+		if (srfs_share_exists(st, owner))
+			return -EEXIST;
 		unlinkat(dir, key, 0);
 	}
 	return log_errno(-EAGAIN, "cannot claim target %s", target);

@@ -11,6 +11,7 @@
  *                  path), so that a target is found without a scan
  *   upper/ID       an overlay share's upper and work directories, by default
  *   locks/         lock files (lock.h)
+ *   quarantine/    share records that could not be read, set aside by recovery
  *   pools/NAME     an active pool's loop devices (pool.h)
  *
  * Every function expects the runtime directory of ST to be open.
@@ -29,7 +30,7 @@
 #define SRFS_SHARES_DIR "shares"
 #define SRFS_TARGETS_DIR "targets"
 #define SRFS_UPPER_DIR "upper"
-#define SRFS_LOCKS_DIR "locks"
+#define SRFS_QUARANTINE_DIR "quarantine"
 
 /* ---- active images ---- */
 
@@ -52,15 +53,29 @@ int srfs_active_image_forget(struct srfs_state *st, const char *name);
 
 /* ---- share records ---- */
 
+/*
+ * A mount as the kernel identifies it: statx's STATX_MNT_ID (reused once the
+ * mount is gone; mountinfo's first field) and, from Linux 6.8,
+ * STATX_MNT_ID_UNIQUE (never reused; 0 when the kernel has none).
+ */
+struct srfs_mount_id {
+	uint64_t id;
+	uint64_t unique;
+	dev_t dev; /* the st_dev its files show (an overlay has its own) */
+};
+
 struct srfs_share {
 	char id[SRFS_NAME_MAX + 1];
 	char image[SRFS_NAME_MAX + 1];
 	char *target;
 	char mode[16]; /* a share mode's name (share.h) */
 	dev_t dev;     /* the st_dev of the share's mount when it was made */
+	struct srfs_mount_id mount; /* the share's mount, once made (id 0 before) */
 	uint64_t since;
 	char *upper;   /* overlay: the directory holding upper/ and work/ */
 	bool upper_default; /* ... made under the runtime directory (removed with the share) */
+	dev_t upper_dev; /* ... and its identity, to find that very directory again */
+	uint64_t upper_ino;
 	char context[256]; /* the image's SELinux label, which the share shows */
 };
 
@@ -74,7 +89,8 @@ bool srfs_share_exists(struct srfs_state *st, const char *id);
 
 /*
  * Calls FN for every share (of IMAGE, or all when IMAGE is NULL), sorted by
- * id; records that vanish meanwhile are skipped.
+ * id; records that vanish meanwhile are skipped, and so are records that
+ * cannot be read (each reported: shared-rootfs-recover sets them aside).
  */
 int srfs_share_for_each(struct srfs_state *st, const char *image,
 			int (*fn)(const struct srfs_share *s, void *userdata), void *userdata);
@@ -83,6 +99,12 @@ int srfs_share_for_each(struct srfs_state *st, const char *image,
 int srfs_share_names(struct srfs_state *st, const char *image, unsigned *count, char *names,
 		     size_t size);
 
+/*
+ * Moves the share record ID, which cannot be read, to <rundir>/quarantine/
+ * (ID.SECONDS), where nothing reads it again; reported.
+ */
+int srfs_share_quarantine(struct srfs_state *st, const char *id);
+
 /* ---- the target index ---- */
 
 /* The share recorded for TARGET (an absolute, normalized path): 1 and its ID, 0 when none. */
@@ -90,7 +112,9 @@ int srfs_target_owner(struct srfs_state *st, const char *target, char *id, size_
 /*
  * Claims TARGET for share ID: creates its index entry exclusively, so that
  * two shares cannot take one target at once.  An entry whose share record
- * is gone (a crash) is taken over.  -EEXIST with OWNER when another share has it.
+ * is gone (a crash) is taken over, but only when no one holds that share's
+ * lock (which a share in progress does).  -EEXIST with OWNER when another
+ * share has it.
  */
 int srfs_target_claim(struct srfs_state *st, const char *target, const char *id, char *owner,
 		      size_t owner_size);

@@ -22,6 +22,7 @@ struct srfs_share_op {
 	const struct srfs_share *old;           /* the record an interrupted share left, or NULL */
 	struct srfs_share *share;               /* the record being made (its lock held) */
 	int target_fd;                          /* the target directory, opened without links */
+	int mode_fd; /* the mode's own descriptor from prepare to mount (closed by the caller) */
 };
 
 /* What cleanup is for. */
@@ -43,7 +44,7 @@ struct srfs_share_mode_ops {
 	const char *helper;
 	/* Fills in the record's fields of this mode before it is saved (NULL: none). */
 	int (*prepare)(struct srfs_share_op *op);
-	/* Mounts the share at op->target_fd (with srfs_mount_attach). */
+	/* Mounts the share at op->target_fd (with srfs_mount_attach), setting share->mount. */
 	int (*mount)(struct srfs_share_op *op);
 	/*
 	 * Is NAME in the directory DIRFD ("" for DIRFD itself) the root of share
@@ -52,7 +53,8 @@ struct srfs_share_mode_ops {
 	 */
 	int (*is_mounted)(int dirfd, const char *name, const struct srfs_share *s);
 	/* Once the share's mount is gone: removes what prepare made (NULL: nothing). */
-	int (*cleanup)(const struct srfs_share *s, enum srfs_share_cleanup how);
+	int (*cleanup)(struct srfs_state *st, const struct srfs_share *s,
+		       enum srfs_share_cleanup how);
 };
 
 extern const struct srfs_share_mode_ops srfs_share_mode_ro;

@@ -21,6 +21,10 @@ int srfs_share_recover(struct srfs_state *st, const char *id)
 	r = srfs_share_load(st, id, &s);
 	if (r == -ENOENT)
 		return 0; /* released meanwhile */
+	if (r == -EBADMSG || r == -EFBIG)
+		/* Unreadable (reported): set aside, where nothing reads it again.  What it
+		 * described is found by the checks of mounts and index entries. */
+		return srfs_share_quarantine(st, id);
 	if (r < 0)
 		return r;
 	int mounted = srfs_share_mounted(&s);

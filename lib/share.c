@@ -4,8 +4,12 @@
  * differs between modes is in their table (share-mode.h).
  */
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include "context.h"
@@ -120,19 +124,68 @@ static int earlier_share(struct srfs_state *st, const char *id, const char *imag
 	return 1;
 }
 
-/* Refuses a target that is a mount point already, naming its share when it is one. */
-static int check_not_mounted(struct srfs_state *st, int target_fd, const char *target,
-			     const char *id)
+/* Is PATH (absolute, normalized) DIR or below it? */
+static bool path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1);
+}
+
+/*
+ * Refuses a target the share must not cover: one that is a mount point
+ * already (naming its share when it is one), one in the runtime or catalog
+ * directories (records found there would then be an image's files), one on
+ * the image's own file system (its mount or another share of it), and one in
+ * /proc or /sys.
+ */
+static int check_target(struct srfs_state *st, int target_fd, const char *target,
+			const char *id, const struct srfs_active_image *active)
 {
 	char owner[SRFS_NAME_MAX + 1];
-	if (srfs_is_mount_root(target_fd) != 1)
-		return 0;
-	if (srfs_target_owner(st, target, owner, sizeof(owner)) == 1 && !streq(owner, id))
-		log_error("target %s is already mounted: it is the share of container %s", target,
-			  owner);
-	else
-		log_error("target %s is already a mount point", target);
-	return -EBUSY;
+	struct statx stx;
+	struct statfs fs;
+
+	if (statx(target_fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0 ||
+	    fstatfs(target_fd, &fs) < 0)
+		return log_errno(negative_errno(), "cannot inspect target %s", target);
+	if (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC) {
+		log_error("target %s is in /proc or /sys", target);
+		return -EINVAL;
+	}
+	if (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) {
+		if (srfs_target_owner(st, target, owner, sizeof(owner)) == 1 && !streq(owner, id))
+			log_error("target %s is already mounted: it is the share of container %s",
+				  target, owner);
+		else
+			log_error("target %s is already a mount point", target);
+		return -EBUSY;
+	}
+	const char *real_run = srfs_state_run_real_path(st);
+	_cleanup_free_ char *catalog = srfs_state_catalog_path();
+	if ((real_run && path_within(target, real_run)) || path_within(target, st->run_path) ||
+	    (catalog && path_within(target, catalog))) {
+		log_error("target %s is inside a state directory of shared-rootfs", target);
+		return -EINVAL;
+	}
+	if (makedev(stx.stx_dev_major, stx.stx_dev_minor) == active->dev) {
+		log_error("target %s is on image %s's own file system (its mount or a share of it)",
+			  target, active->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Is NAME in DIRFD ("" for DIRFD) the root of share S's mount?  By its mount
+ * id when the record has one, else as its mode recognises it.  1, 0, -errno.
+ */
+static int share_mounted_at(int dirfd, const char *name, const struct srfs_share *s,
+			    const struct srfs_share_mode_ops *ops)
+{
+	return s->mount.id ? srfs_mount_is(dirfd, name, &s->mount)
+			   : ops->is_mounted(dirfd, name, s);
 }
 
 /* Runs the program of a mode that is done out of process. */
@@ -164,11 +217,14 @@ static int make_share(struct srfs_share_op *op, const struct srfs_share_mode_ops
 	if (r < 0)
 		goto fail;
 	srfs_crash_point("rootfs-share:mount");
+	/* The mount's id, by which release finds it wherever its path leads; should
+	 * this fail (logged), release finds the share by its path as before. */
+	(void)srfs_share_save(op->st, s);
 	return 0;
 fail:
 	if (!op->old) {
 		if (ops->cleanup)
-			ops->cleanup(s, SRFS_CLEANUP_UNDO);
+			ops->cleanup(op->st, s, SRFS_CLEANUP_UNDO);
 		srfs_share_forget(op->st, s->id);
 		srfs_target_unclaim(op->st, s->target, s->id);
 	}
@@ -222,7 +278,7 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 	if (r < 0)
 		return r;
 	if (r == 1) {
-		r = ops->is_mounted(target_fd, "", &old);
+		r = share_mounted_at(target_fd, "", &old, ops);
 		if (r < 0)
 			return log_errno(r, "cannot inspect target %s", s.target);
 		if (r == 1) {
@@ -231,7 +287,7 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 			return 0;
 		}
 	}
-	r = check_not_mounted(st, target_fd, s.target, id);
+	r = check_target(st, target_fd, s.target, id, &active);
 	if (r < 0)
 		return r;
 
@@ -243,8 +299,9 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 	s.since = (uint64_t)time(NULL);
 	struct srfs_share_op op = { .st = st, .o = o, .active = &active,
 				    .old = old.target ? &old : NULL, .share = &s,
-				    .target_fd = target_fd };
+				    .target_fd = target_fd, .mode_fd = -1 };
 	r = make_share(&op, ops);
+	closep(&op.mode_fd);
 	if (r < 0)
 		return r;
 	log_verbose("container %s shares image %s at %s (%s)", id, image, s.target, ops->name);
@@ -253,71 +310,136 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 
 /* ---- rootfs-release ---------------------------------------------------------------- */
 
+/* Where a share's mount is. */
+enum share_place {
+	SHARE_GONE,      /* not mounted (in this mount namespace) */
+	SHARE_AT_TARGET, /* at its target, reached without symbolic links */
+	SHARE_ELSEWHERE, /* mounted, but its target's path does not lead to it now */
+};
+
 /*
- * The directory holding share S's target, opened without following any
- * symbolic link, and the target's name in it; whether the share's mount is
- * there.  1 mounted, 0 not (the target or a parent is gone), -ELOOP (logged)
- * when a symbolic link or something other than a directory is in the way now:
- * the share is left as it is rather than looked for elsewhere.
+ * Opens the directory holding PATH without following any symbolic link, and
+ * gives PATH's last component.  -ELOOP or -ENOTDIR when a symbolic link or a
+ * file is in the way, -ENOENT, -errno (none logged).
  */
-static int share_parent(const struct srfs_share *s, int *parent_fd, const char **name)
+static int open_parent(const char *path, int *parent_fd, const char **name)
+{
+	_cleanup_free_ char *parent = strdup(path);
+	char *slash = parent ? strrchr(parent, '/') : NULL;
+
+	if (!slash)
+		return -ENOMEM;
+	*slash = '\0';
+	*name = path + (slash - parent) + 1;
+	*parent_fd = srfs_path_open_dir(*parent ? parent : "/");
+	return *parent_fd < 0 ? negative_errno() : 0;
+}
+
+static int link_in_the_way(const struct srfs_share *s, const char *path)
+{
+	log_error("target %s of container %s is now, or passes through, a symbolic link or a "
+		  "file: the share is left as it is",
+		  path, s->id);
+	return -ELOOP;
+}
+
+/*
+ * Finds share S's mount: at its target (*PARENT_FD and *NAME lead to it),
+ * elsewhere (*WHERE: where mountinfo shows it, when the record has its mount
+ * id), or gone.  A symbolic link in the way of a share recorded without its
+ * mount id is -ELOOP (logged): it is left as it is rather than looked for.
+ */
+static int locate(const struct srfs_share *s, int *parent_fd, const char **name, char **where)
 {
 	const struct srfs_share_mode_ops *ops = srfs_share_ops(s);
-	_cleanup_free_ char *parent = strdup(s->target);
-	char *slash = parent ? strrchr(parent, '/') : NULL;
 	_cleanup_close_ int pfd = -1;
 
 	if (!ops)
 		return -EBADMSG;
-	if (!slash)
-		return log_errno(-ENOMEM, "cannot inspect target %s", s->target);
-	*slash = '\0';
-	*name = s->target + (slash - parent) + 1;
-	pfd = srfs_path_open_dir(*parent ? parent : "/");
-	int r = pfd < 0 ? negative_errno() : ops->is_mounted(pfd, *name, s);
-	if (r == -ENOENT)
-		return 0;
-	if (r == -ELOOP || r == -ENOTDIR) {
-		log_error("target %s of container %s is now, or passes through, a symbolic link "
-			  "or a file: the share is left as it is",
-			  s->target, s->id);
-		r = -ELOOP;
-	} else if (r < 0) {
-		log_errno(r, "cannot inspect target %s of container %s", s->target, s->id);
+	int r = open_parent(s->target, &pfd, name);
+	if (r == 0)
+		r = share_mounted_at(pfd, *name, s, ops);
+	if (r == 1) {
+		*parent_fd = TAKE_FD(pfd);
+		return SHARE_AT_TARGET;
 	}
-	if (r < 0)
-		return r;
-	*parent_fd = TAKE_FD(pfd);
-	return r;
+	if (r < 0 && r != -ENOENT && r != -ELOOP && r != -ENOTDIR)
+		return log_errno(r, "cannot inspect target %s of container %s", s->target, s->id);
+	if (!s->mount.id)
+		return r == -ELOOP || r == -ENOTDIR ? link_in_the_way(s, s->target) : SHARE_GONE;
+	/* Its path leads elsewhere (renamed, covered, a link in the way): where is it? */
+	r = srfs_mount_find(&s->mount, where);
+	return r < 0 ? r : r ? SHARE_ELSEWHERE : SHARE_GONE;
 }
 
 int srfs_share_mounted(const struct srfs_share *s)
 {
 	_cleanup_close_ int parent = -1;
+	_cleanup_free_ char *where = NULL;
 	const char *name;
-	return share_parent(s, &parent, &name);
+	int r = locate(s, &parent, &name, &where);
+	return r < 0 ? r : r != SHARE_GONE;
+}
+
+/* Unmounts NAME in PARENT, share S's mount (LAZY: detached even when busy). */
+static int unmount_at(const struct srfs_share *s, int parent, const char *name, const char *path,
+		      bool lazy)
+{
+	int r = srfs_mount_unmount_at(parent, name, lazy);
+	if (r == -EBUSY)
+		log_error("target %s of container %s is busy (something runs in it; use "
+			  "--lazy to detach it anyway)",
+			  path, s->id);
+	else if (r < 0)
+		log_errno(r, "cannot unmount %s", path);
+	return r;
+}
+
+/*
+ * Share S's mount is at WHERE, not at its target: unmounted there when that
+ * path, walked without links, leads to that very mount; refused otherwise.
+ */
+static int unmount_elsewhere(const struct srfs_share *s, const char *where, bool lazy)
+{
+	_cleanup_close_ int parent = -1;
+	const char *name;
+	int r = where[0] == '/' ? open_parent(where, &parent, &name) : -EINVAL;
+	if (r == 0)
+		r = srfs_mount_is(parent, name, &s->mount);
+	if (r == 1) {
+		log_verbose("share %s is mounted at %s, not at %s: unmounted there", s->id, where,
+			    s->target);
+		return unmount_at(s, parent, name, where, lazy);
+	}
+	if (r == -ELOOP || r == -ENOTDIR)
+		return link_in_the_way(s, where);
+	if (streq(where, s->target))
+		log_error("the share of container %s at %s is covered by another mount: unmount "
+			  "that one first",
+			  s->id, where);
+	else
+		log_error("the share of container %s is mounted at %s, not at its target %s, and "
+			  "cannot be reached there: unmount it, then release again",
+			  s->id, where, s->target);
+	return -EBUSY;
 }
 
 int srfs_share_unmount(const struct srfs_share *s, bool lazy)
 {
 	_cleanup_close_ int parent = -1;
+	_cleanup_free_ char *where = NULL;
 	const char *name;
 
 	/* (The target is not kept open: an open descriptor of it would keep it busy.) */
-	int r = share_parent(s, &parent, &name);
-	if (r < 0)
-		return r;
-	if (r == 0) {
+	int r = locate(s, &parent, &name, &where);
+	if (r == SHARE_GONE) {
 		log_verbose("share %s was no longer mounted at %s", s->id, s->target);
 		return 0;
 	}
-	r = srfs_mount_unmount_at(parent, name, lazy);
-	if (r == -EBUSY)
-		log_error("target %s of container %s is busy (something runs in it; use "
-			  "--lazy to detach it anyway)",
-			  s->target, s->id);
-	else if (r < 0)
-		log_errno(r, "cannot unmount %s", s->target);
+	if (r == SHARE_AT_TARGET)
+		r = unmount_at(s, parent, name, s->target, lazy);
+	else if (r == SHARE_ELSEWHERE)
+		r = unmount_elsewhere(s, where, lazy);
 	if (r < 0)
 		return r;
 	srfs_crash_point("rootfs-release:unmount");
@@ -355,7 +477,7 @@ int srfs_share_clear_locked(struct srfs_state *st, const struct srfs_share *s,
 	int r = ops ? srfs_share_unmount(s, lazy) : -EBADMSG;
 	if (r < 0)
 		return r;
-	if (ops->cleanup && (r = ops->cleanup(s, how)) < 0)
+	if (ops->cleanup && (r = ops->cleanup(st, s, how)) < 0)
 		return r;
 	srfs_target_unclaim(st, s->target, s->id);
 	return srfs_share_forget(st, s->id);

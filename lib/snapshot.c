@@ -45,7 +45,8 @@ static int lock_pool(struct srfs_state *st, const char *pool_name, struct srfs_l
 }
 
 /* Mounts the snapshot device DEVICE (file system FS) read-write at TARGET_FD. */
-static int mount_snapshot(const char *device, const char *fs, int target_fd, const char *target)
+static int mount_snapshot(const char *device, const char *fs, int target_fd, const char *target,
+			  struct srfs_mount_id *id)
 {
 	bool xfs = streq(fs, "xfs");
 	/* The origin may be mounted too: XFS refuses a second file system with its UUID. */
@@ -57,7 +58,7 @@ static int mount_snapshot(const char *device, const char *fs, int target_fd, con
 	int mnt = srfs_mount_new(xfs ? "xfs" : "ext4", keys, values, what);
 	if (mnt < 0)
 		return mnt;
-	return srfs_mount_attach(mnt, target_fd, target);
+	return srfs_mount_attach(mnt, target_fd, target, id);
 }
 
 /* Removes the device and deletes the thin id of container ID's snapshot (LAZY: deferred). */
@@ -220,10 +221,12 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 		goto fail_device;
 	srfs_crash_point("rootfs-share:device");
 	snprintf(device, sizeof(device), "/dev/dm-%u", minor(devno));
-	r = mount_snapshot(device, snap.fs, target_fd, target);
+	r = mount_snapshot(device, snap.fs, target_fd, target, &s.mount);
 	if (r < 0)
 		goto fail_device;
 	srfs_crash_point("rootfs-share:mount");
+	/* The mount's id, by which release finds it wherever its path leads. */
+	(void)srfs_share_save(&st, &s); /* on failure (logged), release finds it by its path */
 	log_verbose("container %s has snapshot %" PRIu64 " of image %s at %s", id, snap.device_id,
 		    image, target);
 	return 0;

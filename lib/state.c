@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "name.h"
+#include "path.h"
 #include "state.h"
 #include "util.h"
 
@@ -17,32 +18,40 @@
 #define STATX_ATTR_MOUNT_ROOT 0x00002000
 #endif
 
-/* Checks an opened state directory: ours, a directory, 0700-ish. */
-static int check_dir(int fd, const char *path)
+/* Checks an opened state directory: ours, a directory, 0700-ish; with SUB, no mount on it. */
+static int check_dir(int fd, const char *path, bool sub)
 {
-	struct stat st;
+	struct statx st;
 
-	if (fstat(fd, &st) < 0)
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_UID,
+		  &st) < 0)
 		return log_errno(negative_errno(), "cannot stat %s", path);
-	if (!S_ISDIR(st.st_mode)) {
+	if (!S_ISDIR(st.stx_mode)) {
 		log_error("state directory %s is not a directory", path);
 		return -ENOTDIR;
 	}
-	if (st.st_uid != geteuid()) {
+	if (st.stx_uid != geteuid()) {
 		log_error("state directory %s is owned by uid %u, not by uid %u", path,
-			  (unsigned)st.st_uid, (unsigned)geteuid());
+			  (unsigned)st.stx_uid, (unsigned)geteuid());
 		return -EPERM;
 	}
-	if (st.st_mode & 077) {
+	if (st.stx_mode & 077) {
 		log_error("state directory %s has mode %04o: it must not be open to group or "
 			  "others (chmod 0700)",
-			  path, (unsigned)(st.st_mode & 07777));
+			  path, (unsigned)(st.stx_mode & 07777));
 		return -EPERM;
+	}
+	if (sub && (st.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+		log_error("state directory %s has something mounted on it: nothing found there is "
+			  "used (unmount it)",
+			  path);
+		return -EBUSY;
 	}
 	return 0;
 }
 
-static int open_dir_at(int dirfd, const char *name, const char *path, bool create, int *out)
+static int open_dir_at(int dirfd, const char *name, const char *path, bool create, bool sub,
+		       int *out)
 {
 	_cleanup_close_ int fd = -1;
 
@@ -71,7 +80,7 @@ static int open_dir_at(int dirfd, const char *name, const char *path, bool creat
 		if (attempt > 2)
 			return log_errno(-EAGAIN, "cannot open state directory %s", path);
 	}
-	int r = check_dir(fd, path);
+	int r = check_dir(fd, path, sub);
 	if (r < 0)
 		return r;
 	*out = TAKE_FD(fd);
@@ -84,7 +93,7 @@ int srfs_state_subdir(int dirfd, const char *dir_path, const char *name, bool cr
 	_cleanup_free_ char *path = srfs_path_join(dir_path, name);
 	if (!path)
 		return log_errno(-ENOMEM, "cannot open state directory");
-	return open_dir_at(dirfd, name, path, create, out_fd);
+	return open_dir_at(dirfd, name, path, create, true, out_fd);
 }
 
 int srfs_state_run_dir(struct srfs_state *st, const char *name, bool create)
@@ -158,7 +167,7 @@ static int open_top(const char *path, bool create, int *out)
 		return log_errno(negative_errno(), "cannot open %s (parent of the state directory)",
 				 parent);
 	}
-	return open_dir_at(parent_fd, base, path, create, out);
+	return open_dir_at(parent_fd, base, path, create, false, out);
 }
 
 /* One statx: is it a mount's root (1, 0, -errno), and its file system's device. */
@@ -263,6 +272,29 @@ int srfs_state_open(struct srfs_state *st, unsigned flags)
 	return 0;
 }
 
+const char *srfs_state_run_real_path(struct srfs_state *st)
+{
+	char proc[64], buf[4096];
+
+	if (!st->run_real_path && st->run_fd >= 0) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", st->run_fd);
+		ssize_t n = readlink(proc, buf, sizeof(buf) - 1);
+		if (n > 0 && buf[0] == '/') {
+			buf[n] = '\0';
+			st->run_real_path = strdup(buf);
+		}
+	}
+	return st->run_real_path;
+}
+
+char *srfs_state_catalog_path(void)
+{
+	_cleanup_free_ char *path = NULL;
+	if (resolve(SRFS_STATEDIR_ENV, SRFS_STATEDIR_DEFAULT, &path) < 0)
+		return NULL;
+	return srfs_path_normalize(path);
+}
+
 void srfs_state_close(struct srfs_state *st)
 {
 	run_dirs_close(st->run_dirs);
@@ -272,7 +304,8 @@ void srfs_state_close(struct srfs_state *st)
 	closep(&st->catalog_fd);
 	free(st->run_path);
 	free(st->catalog_path);
-	st->run_path = st->catalog_path = NULL;
+	free(st->run_real_path);
+	st->run_path = st->catalog_path = st->run_real_path = NULL;
 }
 
 void srfs_names_free(char **names)

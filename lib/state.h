@@ -45,6 +45,7 @@ struct srfs_state {
 	char *catalog_path;
 	struct srfs_state_dirs *run_dirs; /* with the runtime directory */
 	unsigned held_locks; /* bit L: a lock of level L is held through this state (lock.h) */
+	char *run_real_path; /* the runtime directory's path as the kernel gives it, once asked */
 };
 
 /*
@@ -75,7 +76,19 @@ void srfs_state_close(struct srfs_state *st);
  */
 int srfs_state_run_dir(struct srfs_state *st, const char *name, bool create);
 
-/* Opens (and with CREATE makes, 0700) the subdirectory NAME of DIRFD, checked like the top. */
+/*
+ * The open runtime directory's path as the kernel resolves it (no symbolic
+ * link, no "..": what a target's path is compared with), or NULL.
+ */
+const char *srfs_state_run_real_path(struct srfs_state *st);
+/* The catalog directory's configured path, normalized by its names (to free), or NULL. */
+char *srfs_state_catalog_path(void);
+
+/*
+ * Opens (and with CREATE makes, 0700) the subdirectory NAME of DIRFD, checked
+ * like the top; one that something is mounted on is refused (-EBUSY): what is
+ * found under a mount was not written by these tools.
+ */
 int srfs_state_subdir(int dirfd, const char *dir_path, const char *name, bool create,
 		      int *out_fd);
 

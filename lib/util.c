@@ -121,7 +121,8 @@ int srfs_read_file_at(int dirfd, const char *name, size_t max, char **out, size_
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	/* Non-blocking: a FIFO or a device in place of a record must not hang the reader. */
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return negative_errno();
 	if (fstat(fd, &st) < 0)

@@ -304,7 +304,10 @@ rootfs-release: no share at $BATS_TEST_TMPDIR/c2"
 		# The lower layer is the shared mount: the unchanged file is the image inode.
 		ino=$(stat -c %i "$SHARED_ROOTFS_RUNDIR/mnt/img/etc/motd")
 		[ "$(stat -c %i o2/etc/motd)" = "$ino" ] && [ "$(stat -c %i ro1/etc/motd)" = "$ino" ]
-		mountinfo_of "$PWD/o2" | grep -q " - overlay .*lowerdir=$SHARED_ROOTFS_RUNDIR/mnt/img,upperdir=$PWD/keep/upper,"
+		# The upper directory is handed to the kernel through a descriptor opened without
+		# symbolic links (mountinfo shows that /proc/self/fd path): its files land in keep/.
+		mountinfo_of "$PWD/o2" | grep -q " - overlay .*lowerdir=$SHARED_ROOTFS_RUNDIR/mnt/img,upperdir=/proc/self/fd/[0-9]*/upper,"
+		echo o2 >o2/etc/o2 && [ "$(cat keep/upper/etc/o2)" = o2 ] && rm o2/etc/o2
 		mountinfo_of "$PWD/o1" | grep -q " rw,nosuid,nodev,"
 		! mountinfo_of "$PWD/o1" | grep -qE "shared:|master:"
 		rootfs-list | grep -qE "^o1 +img +overlay "
