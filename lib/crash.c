@@ -10,8 +10,11 @@
 void srfs_crash_point(const char *step)
 {
 	const char *want = getenv(SRFS_CRASH_ENV);
+	const char *stop = getenv(SRFS_STOP_ENV);
 
 	log_debug("step %s done", step);
+	if (stop && strcmp(stop, step) == 0)
+		raise(SIGSTOP); /* until a SIGCONT */
 	if (!want || strcmp(want, step) != 0)
 		return;
 	/* No cleanup handlers, no flushing: what a real crash leaves. */

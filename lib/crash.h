@@ -5,10 +5,13 @@
  * SHARED_ROOTFS_CRASH_AT=STEP in the environment the command kills itself
  * with SIGKILL right after STEP, as a power cut or the OOM killer would, so
  * tests can prove that the next command reconciles what was left.  The steps
- * are listed in shared-rootfs(7).
+ * are listed in shared-rootfs(7).  With SHARED_ROOTFS_STOP_AT=STEP it stops
+ * itself (SIGSTOP) there instead, until a SIGCONT: a test can then run
+ * another command in exactly that window.
  */
 #pragma once
 
 #define SRFS_CRASH_ENV "SHARED_ROOTFS_CRASH_AT"
+#define SRFS_STOP_ENV "SHARED_ROOTFS_STOP_AT"
 
 void srfs_crash_point(const char *step);

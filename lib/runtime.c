@@ -359,11 +359,17 @@ int srfs_share_quarantine(struct srfs_state *st, const char *id)
 	return 0;
 }
 
-bool srfs_share_exists(struct srfs_state *st, const char *id)
+int srfs_share_exists(struct srfs_state *st, const char *id)
 {
 	struct stat s;
 	int dir = srfs_state_run_dir(st, SRFS_SHARES_DIR, false);
-	return dir >= 0 && fstatat(dir, id, &s, AT_SYMLINK_NOFOLLOW) == 0;
+	if (dir == -ENOENT)
+		return 0;
+	if (dir < 0)
+		return dir;
+	if (fstatat(dir, id, &s, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : log_errno(negative_errno(), "cannot look for share %s", id);
 }
 
 /* ---- the target index -------------------------------------------------------------- */
@@ -436,8 +442,9 @@ int srfs_target_claim(struct srfs_state *st, const char *target, const char *id,
 		}
 		if (streq(owner, id))
 			return 0;
-		if (srfs_share_exists(st, owner))
-			return -EEXIST;
+		r = srfs_share_exists(st, owner);
+		if (r != 0)
+			return r < 0 ? r : -EEXIST;
 		/* No record: a share in progress (its lock is held: it writes its record
 		 * next) or one a crash interrupted (a stale entry, taken over). */
 		_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
@@ -446,8 +453,9 @@ int srfs_target_claim(struct srfs_state *st, const char *target, const char *id,
 			return -EEXIST;
 		if (r < 0)
 			return r;
-		if (srfs_share_exists(st, owner))
-			return -EEXIST;
+		r = srfs_share_exists(st, owner);
+		if (r != 0)
+			return r < 0 ? r : -EEXIST;
 		unlinkat(dir, key, 0);
 	}
 	return log_errno(-EAGAIN, "cannot claim target %s", target);

@@ -84,8 +84,8 @@ void srfs_share_clear(struct srfs_share *s);
 int srfs_share_load(struct srfs_state *st, const char *id, struct srfs_share *s);
 int srfs_share_save(struct srfs_state *st, const struct srfs_share *s);
 int srfs_share_forget(struct srfs_state *st, const char *id);
-/* Is there a share record for ID? */
-bool srfs_share_exists(struct srfs_state *st, const char *id);
+/* Is there a share record for ID?  1, 0, -errno (logged). */
+int srfs_share_exists(struct srfs_state *st, const char *id);
 
 /*
  * Calls FN for every share (of IMAGE, or all when IMAGE is NULL), sorted by

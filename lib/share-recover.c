@@ -63,8 +63,9 @@ static int recover_target(struct srfs_state *st, int dir, const char *key)
 		r = srfs_lock_take(&lock, st, SRFS_LOCK_SHARE, id, false);
 		if (r < 0)
 			return r;
-		if (srfs_share_exists(st, id))
-			return 0;
+		r = srfs_share_exists(st, id);
+		if (r != 0)
+			return r < 0 ? r : 0;
 	}
 	if (unlinkat(dir, key, 0) < 0 && errno != ENOENT)
 		return log_errno(negative_errno(), "cannot remove target index entry %s", key);
@@ -78,8 +79,10 @@ static int recover_upper(struct srfs_state *st, int dir, const char *id)
 {
 	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
 	int r = srfs_lock_take(&lock, st, SRFS_LOCK_SHARE, id, false);
-	if (r < 0 || srfs_share_exists(st, id))
-		return r;
+	if (r == 0)
+		r = srfs_share_exists(st, id);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	r = srfs_remove_tree(dir, id);
 	if (r < 0)
 		return log_errno(r, "cannot remove %s/%s/%s", st->run_path, SRFS_UPPER_DIR, id);

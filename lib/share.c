@@ -208,6 +208,7 @@ static int make_share(struct srfs_share_op *op, const struct srfs_share_mode_ops
 		log_error("target %s is already the target of container %s", s->target, owner);
 	if (r < 0)
 		return r;
+	srfs_crash_point("rootfs-share:claim");
 	/* The record first: a crash after it leaves a record that release can clear. */
 	r = srfs_share_save(op->st, s);
 	if (r < 0)

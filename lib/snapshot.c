@@ -171,6 +171,7 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 		log_error("target %s is already the target of container %s", target, owner);
 	if (r < 0)
 		return r;
+	srfs_crash_point("rootfs-share:claim");
 	r = srfs_thinid_pool_usable(&pool);
 	if (r < 0)
 		goto fail;

@@ -30,6 +30,12 @@ static int check_dir(int fd, const char *path, bool sub)
 		log_error("state directory %s is not a directory", path);
 		return -ENOTDIR;
 	}
+	if (sub && (st.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+		log_error("state directory %s has something mounted on it: nothing found there is "
+			  "used (unmount it)",
+			  path);
+		return -EBUSY;
+	}
 	if (st.stx_uid != geteuid()) {
 		log_error("state directory %s is owned by uid %u, not by uid %u", path,
 			  (unsigned)st.stx_uid, (unsigned)geteuid());
@@ -40,12 +46,6 @@ static int check_dir(int fd, const char *path, bool sub)
 			  "others (chmod 0700)",
 			  path, (unsigned)(st.stx_mode & 07777));
 		return -EPERM;
-	}
-	if (sub && (st.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
-		log_error("state directory %s has something mounted on it: nothing found there is "
-			  "used (unmount it)",
-			  path);
-		return -EBUSY;
 	}
 	return 0;
 }
