@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 
 #include "log.h"
+#include "state.h"
 #include "mountapi.h"
 #include "path.h"
 #include "util.h"
@@ -130,6 +131,59 @@ int srfs_mount_attach(int mnt, int target_fd, const char *target, struct srfs_mo
 	return 0;
 }
 
+/*
+ * Kernels without open_tree (before 5.2; and valgrind, which does not know
+ * it): the classic bind, then a read-only remount, both through descriptors.
+ * The bind is made on the target's descriptor; the new mount is then reached
+ * from the target's directory by its name (never followed) and checked to be
+ * a root of the image's file system before it is remounted through its own
+ * descriptor.  Between the two calls the target is writable: only the new
+ * API closes that window.
+ */
+static int bind_read_only_classic(const char *source, int target_fd, const char *target,
+				  struct srfs_mount_id *id)
+{
+	const char *slash = strrchr(target, '/');
+	_cleanup_close_ int parent = openat(target_fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int mnt = -1;
+	struct stat src, top;
+	char proc[64];
+	int r;
+
+	if (parent < 0 || stat(source, &src) < 0 || !slash)
+		return log_errno(parent < 0 || !slash ? -EINVAL : negative_errno(),
+				 "cannot mount the share at %s", target);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target_fd);
+	if (mount(source, proc, "none", MS_BIND, NULL) < 0)
+		return log_errno(negative_errno(), "cannot mount the share at %s", target);
+	mnt = openat(parent, slash + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (mnt < 0 || fstat(mnt, &top) < 0 || top.st_dev != src.st_dev ||
+	    top.st_ino != src.st_ino || srfs_is_mount_root(mnt) != 1) {
+		/* Moved or covered meanwhile: undo the bind where it was made. */
+		log_error("target %s changed while it was mounted; nothing is mounted, try again",
+			  target);
+		umount2(proc, MNT_DETACH);
+		return -EAGAIN;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mnt);
+	if (mount("none", proc, "none", MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) <
+		    0 ||
+	    mount("none", proc, "none", MS_PRIVATE, NULL) < 0) {
+		r = log_errno(negative_errno(), "cannot make the share at %s read-only", target);
+		umount2(proc, MNT_DETACH);
+		return r;
+	}
+	struct statx stx;
+	r = mount_id_at(mnt, "", id, &stx);
+	if (r < 0 && r != -EOPNOTSUPP) {
+		umount2(proc, MNT_DETACH);
+		return log_errno(r, "cannot inspect the share at %s", target);
+	}
+	if (r == -EOPNOTSUPP)
+		*id = (struct srfs_mount_id){ 0 };
+	return 0;
+}
+
 int srfs_mount_bind_read_only(const char *source, int target_fd, const char *target,
 			      struct srfs_mount_id *id)
 {
@@ -139,11 +193,8 @@ int srfs_mount_bind_read_only(const char *source, int target_fd, const char *tar
 	};
 	_cleanup_close_ int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 
-	if (tree < 0 && errno == ENOSYS) {
-		log_error("cannot share at %s: this kernel has no open_tree (Linux 5.2 or later is "
-			  "needed)", target);
-		return -ENOSYS;
-	}
+	if (tree < 0 && errno == ENOSYS)
+		return bind_read_only_classic(source, target_fd, target, id);
 	if (tree < 0)
 		return log_errno(negative_errno(), "cannot copy the image mount %s", source);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)

@@ -3,6 +3,8 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "log.h"
@@ -45,6 +47,47 @@ char *srfs_path_normalize(const char *path)
 	return out;
 }
 
+/*
+ * What openat2's RESOLVE_NO_SYMLINKS does, for kernels (and tools such as
+ * valgrind) without openat2: one component at a time, none followed.
+ */
+static int walk_no_symlinks(const char *path)
+{
+	_cleanup_close_ int fd = open(path[0] == '/' ? "/" : ".",
+				      O_PATH | O_DIRECTORY | O_CLOEXEC);
+	const char *p = path;
+
+	while (fd >= 0 && *p) {
+		char name[NAME_MAX + 1];
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (len == 0)
+			break;
+		if (len > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		p += len;
+		int next = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			/* O_PATH|O_NOFOLLOW opens a symbolic link itself: ENOTDIR; say ELOOP. */
+			struct stat st;
+			if (errno == ENOTDIR && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode))
+				errno = ELOOP;
+			return -1;
+		}
+		closep(&fd);
+		fd = next;
+	}
+	return TAKE_FD(fd);
+}
+
 int srfs_path_open_dir(const char *path)
 {
 	struct open_how how = {
@@ -53,7 +96,7 @@ int srfs_path_open_dir(const char *path)
 	};
 	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS)
-		fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		return walk_no_symlinks(path);
 	return (int)fd;
 }
 
