@@ -27,7 +27,13 @@ int srfs_read_file_at(int dirfd, const char *name, size_t max, char **out, size_
 /* Joins two path parts with one slash; returns NULL when out of memory. */
 char *srfs_path_join(const char *a, const char *b);
 
-/* rm -r of NAME in DIR_FD, never following a symbolic link; a missing NAME is fine. */
+/*
+ * rm -r of NAME in DIR_FD, never following a symbolic link; a missing NAME is
+ * fine.  Iterative, with at most three descriptors open however deep the
+ * tree.  -EBUSY when a mount point (or another file system) is inside it,
+ * -ESTALE when a directory of it was moved while it was being removed (it
+ * stops rather than remove anything elsewhere).
+ */
 int srfs_remove_tree(int dir_fd, const char *name);
 
 /*
