@@ -47,3 +47,58 @@ os.symlink(sys.argv[2], \"out\"); os.symlink(sys.argv[2] + \"/file\", \"file-out
 	' _ "$BATS_TEST_DIRNAME/.."
 	assert_success
 }
+
+@test "an image file someone else could swap is refused at registration and at activation" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		mkdir -p tree/etc && echo hello >tree/etc/motd
+		mk() { mkdir -p "$(dirname "$1")"; truncate -s 32M "$1"; mkfs.ext4 -q -d tree "$1"; }
+		nothing_left() {
+			[ -z "$(ls "$SHARED_ROOTFS_RUNDIR/images" 2>/dev/null)" ] &&
+			! grep -q " $SHARED_ROOTFS_RUNDIR/mnt/" /proc/self/mountinfo &&
+			[ -z "$(losetup -n -O BACK-FILE | grep -F "$PWD/")" ]
+		}
+		fails() { # fails MESSAGE COMMAND...: exit 1, exactly one line, naming MESSAGE
+			local msg=$1 out; shift
+			if out=$("$@" 2>&1); then echo "succeeded: $*"; return 1; fi
+			[ "$(printf "%s\n" "$out" | wc -l)" = 1 ] && [[ $out == *"$msg"* ]] ||
+				{ echo "$*: $out"; return 1; }
+		}
+		chmod 755 .
+		# Registration: a file or a directory above it owned by someone else, a link.
+		mk user/f.img && chown 65534 user/f.img
+		fails "refusing image file $PWD/user/f.img: $PWD/user/f.img is owned by uid 65534, not by root" \
+			image-create --source user/f.img a
+		mk userdir/f.img && chown 65534 userdir
+		fails "refusing image file $PWD/userdir/f.img: $PWD/userdir is owned by uid 65534, not by root" \
+			image-create --source userdir/f.img a
+		mk gw/f.img && chmod 664 gw/f.img
+		fails "$PWD/gw/f.img is writable by group or others" image-create --source gw/f.img a
+		mk real/f.img && ln -s real via && ln -s f.img real/link.img
+		fails "refusing image file $PWD/via/f.img: $PWD/via is a symbolic link" \
+			image-create --source via/f.img a
+		fails "$PWD/real/link.img is a symbolic link" image-create --source real/link.img a
+		[ -z "$(ls "$SHARED_ROOTFS_STATEDIR/images" 2>/dev/null)" ]
+		# Activation: what was registered changed since.
+		mk ok/a.img && mk ok/b.img && mk ok/c.img && mk ok/d.img
+		for i in a b c d; do image-create -q --source ok/$i.img $i; done
+		chown 65534 ok/a.img
+		fails "$PWD/ok/a.img is owned by uid 65534, not by root" image-activate a
+		chown 0 ok/a.img && chmod 777 ok
+		fails "$PWD/ok is writable by group or others" image-activate a
+		chmod 755 ok && mkdir ok2 && mv ok/b.img ok2/ && ln -s ../ok2/b.img ok/b.img
+		fails "$PWD/ok/b.img is a symbolic link" image-activate b
+		truncate -s 16M ok/c.img
+		fails "refusing image file $PWD/ok/c.img: it has 16777216 bytes, not the 33554432 image c was registered with" \
+			image-activate c
+		truncate -s 32M ok2/e.img && mkfs.ext2 -q ok2/e.img && cp ok2/e.img ok/d.img
+		fails "refusing image file $PWD/ok/d.img: it holds ext2, not the ext4 image d was registered with" \
+			image-activate d
+		fails "$PWD/ok/c.img: it has 16777216 bytes" rootfs-share c c1 "$PWD"
+		nothing_left
+		# Put right, it activates.
+		chown 0 ok/a.img && image-activate -q a && image-deactivate a
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
