@@ -102,3 +102,50 @@ os.symlink(sys.argv[2], \"out\"); os.symlink(sys.argv[2] + \"/file\", \"file-out
 	' _ "$BATS_TEST_DIRNAME/.."
 	assert_success
 }
+
+@test "mount -N: state, records and tools come from the caller's namespace, only the mount goes in" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		mkdir c1 c2 planted
+		export LIBMOUNT_UTAB=$PWD/utab
+		# What a container can put where the helpers would look for their tools.
+		for t in image-activate rootfs-snapshot image-deactivate; do
+			printf "#!/bin/sh\ntouch %s/marker\n" "$PWD" >planted/$t && chmod 755 planted/$t
+		done
+		# A namespace whose tools and runtime directory are its own (as a container'"'"'s /run).
+		container() {
+			unshare --mount --propagation private -- sh -c "
+				mount -t tmpfs tmpfs $SRFS_BUILD && cp planted/* $SRFS_BUILD/ &&
+				{ [ \"\$1\" != own-run ] || mount -t tmpfs -o mode=0700 tmpfs $SHARED_ROOTFS_RUNDIR; } &&
+				touch ready.\$\$ && exec sleep 60" _ "$@" &
+			pid=$!
+			while [ ! -e ready.$pid ]; do sleep 0.05; done
+		}
+		container own-run; t1=$pid
+		# The image is not active: it is activated here, by our image-activate.
+		set +e
+		out=$(mount.shared-rootfs img "$PWD/c1" -N /proc/$t1/ns/mnt -o id=c1 2>&1); rc=$?
+		set -e
+		[ "$rc" = 32 ] && [[ $out == *"the mount of image img ($SHARED_ROOTFS_RUNDIR/mnt/img) is not in mount namespace /proc/$t1/ns/mnt"* ]] ||
+			{ echo "$rc: $out"; exit 1; }
+		[ ! -e marker ] || { echo "a tool of the container was run"; exit 1; }
+		[ -z "$(nsenter -t $t1 -m ls -A "$SHARED_ROOTFS_RUNDIR")" ] || { echo "state made in the container"; exit 1; }
+		image-list | grep -qE "^img +file .* yes "
+		kill $t1
+		# A namespace that sees the image: the share is made there, and only there.
+		container; t2=$pid
+		mount.shared-rootfs img "$PWD/c2" -N $t2 -o id=c2
+		nsenter -t $t2 -m findmnt -n -o OPTIONS "$PWD/c2" | grep -q "ro,nosuid,nodev"
+		[ "$(nsenter -t $t2 -m cat "$PWD/c2/etc/motd")" = "hello from img" ]
+		! mountpoint -q c2
+		rootfs-list | grep -qE "^c2 +img .* $PWD/c2 "
+		umount.shared-rootfs "$PWD/c2" -N /proc/$t2/ns/mnt
+		! nsenter -t $t2 -m mountpoint -q "$PWD/c2"
+		[ -z "$(rootfs-list)" ] && [ ! -e marker ]
+		kill $t2
+		image-deactivate img
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
