@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "run.h"
 #include "share.h"
 #include "utab.h"
 #include "util.h"
@@ -84,9 +85,22 @@ int main(int argc, char **argv)
 	const char *target = argv[optind];
 	if (srfs_cli_require_admin() < 0)
 		return MNT_EX_USAGE;
-	if (ns && srfs_cli_enter_mount_namespace(ns) < 0)
-		return MNT_EX_SYSERR;
-	if (srfs_share_release(NULL, NULL, target, &o) < 0)
+	/* As mount.shared-rootfs: state and tools from here, only the target from there. */
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	if (ns) {
+		static const char *const tools[] = { "rootfs-snapshot", "image-deactivate", NULL };
+		_cleanup_close_ int ns_fd = srfs_cli_open_mount_namespace(ns);
+		if (ns_fd < 0 || srfs_run_pin_tools(tools) < 0)
+			return MNT_EX_SYSERR;
+		int r = srfs_state_open(&st, SRFS_STATE_RUN);
+		if (r == -ENOENT)
+			log_error("no share at %s: nothing is shared", target);
+		if (r < 0)
+			return MNT_EX_FAIL;
+		if (srfs_cli_enter_mount_namespace(ns_fd, ns) < 0)
+			return MNT_EX_SYSERR;
+	}
+	if (srfs_share_release(ns ? &st : NULL, NULL, target, &o) < 0)
 		return MNT_EX_FAIL;
 	if (!no_utab && srfs_utab_remove(target) < 0)
 		return MNT_EX_FILEIO;

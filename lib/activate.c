@@ -111,6 +111,40 @@ static int check_filesystem(const struct srfs_image *img, const char *device)
 	return 0;
 }
 
+/*
+ * Opens the file of file image IMG (see srfs_source_open for what it must be)
+ * and checks that it is still what was registered: its size and file system.
+ * The loop device is then attached from this descriptor, not from the path.
+ */
+static int open_file_source(const struct srfs_image *img, int *out)
+{
+	struct stat st;
+	char fs[32];
+	_cleanup_close_ int fd = srfs_source_open(img->source, NULL, &st);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	if ((uint64_t)st.st_size != img->size) {
+		log_error("refusing image file %s: it has %" PRIu64 " bytes, not the %" PRIu64
+			  " image %s was registered with",
+			  img->source, (uint64_t)st.st_size, img->size, img->name);
+		return -EINVAL;
+	}
+	r = srfs_probe_filesystem(fd, fs, sizeof(fs));
+	if (r < 0)
+		return log_errno(r, "cannot probe %s, the file of image %s", img->source,
+				 img->name);
+	if (r == 0 || !streq(fs, img->fs)) {
+		log_error("refusing image file %s: it holds %s, not the %s image %s was registered "
+			  "with",
+			  img->source, r == 0 ? "no file system" : fs, img->fs, img->name);
+		return -EINVAL;
+	}
+	*out = TAKE_FD(fd);
+	return 0;
+}
+
 /* Opens (making it) the image's mount point <rundir>/mnt/NAME. */
 static int mount_point(struct srfs_state *st, const char *name, char **path, int *fd)
 {
@@ -268,10 +302,10 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
 		snprintf(dev, sizeof(dev), "/dev/dm-%u", minor(devno));
 		a.device = strdup(dev);
 	} else if (img.kind == SRFS_IMAGE_FILE && !mounted) {
-		_cleanup_close_ int fd = open(img.source, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return log_errno(negative_errno(), "cannot open %s, the file of image %s",
-					 img.source, name);
+		_cleanup_close_ int fd = -1;
+		r = open_file_source(&img, &fd);
+		if (r < 0)
+			return r;
 		r = srfs_loop_attach(fd, true, &loop);
 		if (r < 0)
 			return log_errno(r, "cannot attach %s to a loop device", img.source);

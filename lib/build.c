@@ -435,6 +435,13 @@ static int create_from_source(const char *name, const char *source)
 		return -EINVAL;
 	}
 	img.kind = S_ISREG(s.st_mode) ? SRFS_IMAGE_FILE : SRFS_IMAGE_BLOCK;
+	if (img.kind == SRFS_IMAGE_FILE) {
+		/* What activation will accept, checked now (srfs_source_open says what). */
+		closep(&fd);
+		fd = srfs_source_open(source, &img.source, &s);
+		if (fd < 0)
+			return fd;
+	}
 	if (img.kind == SRFS_IMAGE_FILE)
 		img.size = (uint64_t)s.st_size;
 	else if (ioctl(fd, BLKGETSIZE64, &img.size) < 0)
@@ -452,7 +459,8 @@ static int create_from_source(const char *name, const char *source)
 			  srfs_quote(q, sizeof(q), source), img.fs);
 		return -EINVAL;
 	}
-	img.source = realpath(source, NULL);
+	if (!img.source)
+		img.source = realpath(source, NULL);
 	if (!img.source)
 		return log_errno(negative_errno(), "cannot resolve %s", source);
 	snprintf(img.name, sizeof(img.name), "%s", name);

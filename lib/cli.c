@@ -140,7 +140,7 @@ int srfs_cli_name_argument(int argc, char **argv, const char *kind, bool require
 	return 0;
 }
 
-int srfs_cli_enter_mount_namespace(const char *ns)
+int srfs_cli_open_mount_namespace(const char *ns)
 {
 	char path[64];
 	uint64_t pid;
@@ -149,8 +149,15 @@ int srfs_cli_enter_mount_namespace(const char *ns)
 		snprintf(path, sizeof(path), "/proc/%llu/ns/mnt", (unsigned long long)pid);
 		ns = path;
 	}
-	_cleanup_close_ int fd = open(ns, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNS) < 0)
+	int fd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_errno(negative_errno(), "cannot open mount namespace %s", ns);
+	return fd;
+}
+
+int srfs_cli_enter_mount_namespace(int fd, const char *ns)
+{
+	if (setns(fd, CLONE_NEWNS) < 0)
 		return log_errno(negative_errno(), "cannot enter mount namespace %s", ns);
 	return 0;
 }

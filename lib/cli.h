@@ -66,8 +66,15 @@ int srfs_cli_name_arguments(int argc, char **argv, const char *const *kinds, siz
 /* Parses the size ARG of --OPTION (not zero).  Returns 0, or the exit code to return. */
 int srfs_cli_size_option(const char *option, const char *arg, uint64_t *out);
 
-/* Enters the mount namespace NS: a PID, or a path such as /proc/PID/ns/mnt. */
-int srfs_cli_enter_mount_namespace(const char *ns);
+/*
+ * The mount helpers' -N NS: a PID, or a path such as /proc/PID/ns/mnt.
+ * Opened first, entered (with its descriptor FD) only once everything that
+ * must come from the caller's namespace is open: the state directories and
+ * the tools to run (srfs_run_pin_tools).  Once in, a path names the target's
+ * files, which whoever owns that namespace controls.
+ */
+int srfs_cli_open_mount_namespace(const char *ns);
+int srfs_cli_enter_mount_namespace(int fd, const char *ns);
 
 /*
  * Refuses to run without CAP_SYS_ADMIN, with a message saying so; call

@@ -4,9 +4,13 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include "log.h"
+#include "macro.h"
 #include "run.h"
 
 #ifndef SRFS_SBINDIR
@@ -70,6 +74,56 @@ static void find_tool(const char *tool, char *path, size_t size)
 	snprintf(path, size, "%s", tool);
 }
 
+/*
+ * Tools pinned by srfs_run_pin_tools: opened in the caller's mount namespace,
+ * run from those descriptors and in that namespace, whatever namespace the
+ * program is in by then.
+ */
+#define PINNED_MAX 4
+static struct pinned_tool {
+	const char *tool;
+	int fd;
+} pinned[PINNED_MAX];
+static bool pinning;
+static int caller_mnt_ns = -1;
+
+int srfs_run_pin_tools(const char *const *tools)
+{
+	char path[PATH_MAX];
+	size_t n = 0;
+
+	caller_mnt_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (caller_mnt_ns < 0)
+		return log_errno(negative_errno(), "cannot open the current mount namespace");
+	pinning = true;
+	for (; tools && *tools && n < PINNED_MAX; tools++, n++) {
+		find_tool(*tools, path, sizeof(path));
+		pinned[n].tool = *tools;
+		/* Not found: it cannot be run at all (never looked for in another namespace). */
+		pinned[n].fd = strchr(path, '/') ? open(path, O_PATH | O_CLOEXEC) : -1;
+		if (pinned[n].fd >= 0)
+			log_debug("%s is %s", *tools, path);
+	}
+	return 0;
+}
+
+/* Runs the pinned tool FD with ARGV: back in the caller's mount namespace, from its root. */
+static int spawn_pinned(int fd, char *const argv[], pid_t *pid)
+{
+	extern char **environ;
+
+	*pid = fork();
+	if (*pid < 0)
+		return negative_errno();
+	if (*pid == 0) {
+		if (setns(caller_mnt_ns, CLONE_NEWNS) < 0 || chdir("/") < 0)
+			_exit(127);
+		execveat(fd, "", argv, environ, AT_EMPTY_PATH);
+		_exit(127);
+	}
+	return 0;
+}
+
 int srfs_run_tool(const char *tool, const char *const *args)
 {
 	char path[PATH_MAX];
@@ -79,17 +133,31 @@ int srfs_run_tool(const char *tool, const char *const *args)
 	int status, r;
 	extern char **environ;
 
-	find_tool(tool, path, sizeof(path));
 	/* Its messages carry the name of the command the user ran. */
 	argv[n++] = (char *)srfs_log_prog();
 	for (; args && *args && n < ARRAY_SIZE(argv) - 1; args++)
 		argv[n++] = (char *)*args;
 	argv[n] = NULL;
-	log_debug("running %s", path);
-	/* The tool's own messages (with its own name) are the ones the user sees. */
-	r = posix_spawnp(&pid, path, NULL, NULL, argv, environ);
-	if (r != 0)
-		return log_errno(-r, "cannot run %s", tool);
+	if (pinning) {
+		int fd = -1;
+		for (size_t i = 0; i < PINNED_MAX && pinned[i].tool; i++)
+			if (streq(pinned[i].tool, tool))
+				fd = pinned[i].fd;
+		if (fd < 0) {
+			log_error("cannot run %s: it was not found in the caller's mount namespace",
+				  tool);
+			return -ENOENT;
+		}
+		snprintf(path, sizeof(path), "%s", tool);
+		r = spawn_pinned(fd, argv, &pid);
+	} else {
+		find_tool(tool, path, sizeof(path));
+		log_debug("running %s", path);
+		/* The tool's own messages (with its own name) are the ones the user sees. */
+		r = -posix_spawnp(&pid, path, NULL, NULL, argv, environ);
+	}
+	if (r < 0)
+		return log_errno(r, "cannot run %s", tool);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return log_errno(negative_errno(), "cannot wait for %s", tool);
@@ -97,5 +165,7 @@ int srfs_run_tool(const char *tool, const char *const *args)
 	if (WIFSIGNALED(status))
 		log_error("%s was killed by signal %d (shared-rootfs-recover puts right what it left)",
 			  path, WTERMSIG(status));
+	if (pinning && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		log_error("cannot run %s in the caller's mount namespace", tool);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }

@@ -17,3 +17,14 @@ int srfs_run_program(char *const argv[]);
  * user ran.
  */
 int srfs_run_tool(const char *tool, const char *const *args);
+
+/*
+ * For a program about to enter another mount namespace (the mount helpers'
+ * -N): finds each of TOOLS (NULL-terminated, at most 4) as srfs_run_tool
+ * would, here, and keeps it open, with the current mount namespace.  From
+ * then on srfs_run_tool runs only these, from those descriptors
+ * (execveat), in a child that has gone back to this namespace first: nothing
+ * is looked up or run in the namespace entered, whose files its owner
+ * controls.  A tool not found now is an error when it is run.
+ */
+int srfs_run_pin_tools(const char *const *tools);

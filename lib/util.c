@@ -4,8 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
+#include "log.h"
 #include "macro.h"
+#include "path.h"
+
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
 #include "util.h"
 
 /* The escaped form of byte C into ESC (at most 4 bytes); returns its length. */
@@ -183,18 +190,268 @@ int srfs_remove_children(int fd, bool (*keep)(const char *name, void *userdata),
 	return r;
 }
 
-int srfs_remove_tree(int dir_fd, const char *name)
+/*
+ * rm -r without recursion: the walk holds the directory it is in and, for a
+ * moment, its parent or child, however deep the tree (a container can write
+ * a tree deeper than the descriptor limit).  It goes down by name, opening
+ * each directory without following a link, and up by "..", checking that
+ * ".." is the directory it came from and that the name still leads to the
+ * directory being removed: a directory renamed meanwhile stops it (-ESTALE)
+ * rather than letting it remove something elsewhere.  It never crosses into
+ * another file system or a mount (-EBUSY).
+ */
+struct tree_level {
+	char *name; /* its name in the level above */
+	dev_t dev;
+	ino_t ino;
+};
+
+/* Opens the directory NAME of DIR, on the file system DEV and not a mount point. */
+static int open_tree_dir(int dir, const char *name, dev_t dev, struct tree_level *level)
+{
+	struct statx stx;
+	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return negative_errno();
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) < 0) {
+		int r = negative_errno();
+		close(fd);
+		return r;
+	}
+	level->dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	level->ino = stx.stx_ino;
+	if (level->dev != dev ||
+	    (stx.stx_attributes_mask & stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+		close(fd);
+		return -EBUSY;
+	}
+	return fd;
+}
+
+/*
+ * Unlinks what the directory FD holds that is not a directory; 1 and the
+ * name of a subdirectory in SUBDIR when there is one, 0 when none is left.
+ */
+static int remove_files(int fd, char **subdir)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = copy < 0 ? NULL : fdopendir(copy);
+	struct dirent *de;
+	struct stat st;
+	int r = 0;
+
+	if (!d) {
+		r = negative_errno();
+		if (copy >= 0)
+			close(copy);
+		return r;
+	}
+	rewinddir(d);
+	while (r == 0 && (errno = 0, de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		bool is_dir = de->d_type == DT_DIR;
+		if (de->d_type == DT_UNKNOWN) {
+			if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+				if (errno != ENOENT)
+					r = negative_errno();
+				continue;
+			}
+			is_dir = S_ISDIR(st.st_mode);
+		}
+		if (is_dir) {
+			*subdir = strdup(de->d_name);
+			r = *subdir ? 1 : -ENOMEM;
+		} else if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT) {
+			r = negative_errno();
+		}
+	}
+	if (r == 0 && errno)
+		r = negative_errno();
+	closedir(d);
+	return r;
+}
+
+/* Is the directory FD, or NAME in it, the directory LEVEL? */
+static bool is_level(int fd, const char *name, const struct tree_level *level)
 {
 	struct stat st;
+	return fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH)) == 0 &&
+	       S_ISDIR(st.st_mode) && st.st_dev == level->dev && st.st_ino == level->ino;
+}
+
+int srfs_remove_tree(int dir_fd, const char *name)
+{
+	struct tree_level *levels = NULL;
+	size_t depth = 0, room = 0;
+	struct stat st;
+	int fd = -1, r;
 
 	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : negative_errno();
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT ? negative_errno() : 0;
 
-	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r = fd < 0 ? negative_errno() : srfs_remove_children(fd, NULL, NULL);
-	if (r == 0 && unlinkat(dir_fd, name, AT_REMOVEDIR) < 0)
-		r = negative_errno();
+	const dev_t dev = st.st_dev;
+	levels = calloc(room = 64, sizeof(*levels));
+	if (!levels)
+		return -ENOMEM;
+	levels[0].name = strdup(name);
+	fd = levels[0].name ? open_tree_dir(dir_fd, name, dev, &levels[0]) : -ENOMEM;
+	if (fd < 0) {
+		r = fd == -ENOENT ? 0 : fd;
+		goto out;
+	}
+	for (;;) {
+		char *subdir = NULL;
+		r = remove_files(fd, &subdir);
+		if (r < 0)
+			break;
+		if (r == 1) {
+			/* Down into the subdirectory. */
+			if (depth + 1 == room) {
+				struct tree_level *more = reallocarray(levels, room * 2, sizeof(*levels));
+				if (!more) {
+					free(subdir);
+					r = -ENOMEM;
+					break;
+				}
+				levels = more;
+				room *= 2;
+			}
+			struct tree_level *next = &levels[depth + 1];
+			int child = open_tree_dir(fd, subdir, dev, next);
+			if (child == -ENOENT) { /* gone meanwhile */
+				free(subdir);
+				continue;
+			}
+			if (child < 0) {
+				free(subdir);
+				r = child;
+				break;
+			}
+			next->name = subdir;
+			close(fd);
+			fd = child;
+			depth++;
+			continue;
+		}
+		/* Empty: up, then remove it by its name there. */
+		struct tree_level *here = &levels[depth];
+		int parent = depth > 0 ? openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : dir_fd;
+		if (parent < 0) {
+			r = negative_errno();
+			break;
+		}
+		if ((depth > 0 && !is_level(parent, "", &levels[depth - 1])) ||
+		    !is_level(parent, here->name, here)) {
+			r = -ESTALE;
+		} else if (unlinkat(parent, here->name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
+			r = 0;
+		} else if (errno == ENOTEMPTY || errno == EEXIST) {
+			/* Written to meanwhile: once more through it. */
+			if (parent != dir_fd)
+				close(parent);
+			continue;
+		} else {
+			r = negative_errno();
+		}
+		close(fd);
+		fd = -1;
+		if (r < 0 || depth == 0) {
+			if (parent != dir_fd)
+				close(parent);
+			break;
+		}
+		free(here->name);
+		here->name = NULL;
+		fd = parent;
+		depth--;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i <= depth && levels; i++)
+		free(levels[i].name);
+	free(levels);
 	return r;
+}
+
+/* Is the part PART of the image file PATH one that only root can change?  Says why not. */
+static int check_source_part(const char *path, const char *part, const struct stat *st,
+			     bool is_file)
+{
+	bool open_to_others = (st->st_mode & 022) && (is_file || !(st->st_mode & S_ISVTX));
+
+	if (st->st_uid != 0) {
+		log_error("refusing image file %s: %s is owned by uid %u, not by root", path, part,
+			  (unsigned)st->st_uid);
+		return -EPERM;
+	}
+	if (open_to_others) {
+		log_error("refusing image file %s: %s is writable by group or others (mode %04o)",
+			  path, part, (unsigned)(st->st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+int srfs_source_open(const char *path, char **canonical, struct stat *st)
+{
+	_cleanup_free_ char *abs = srfs_path_normalize(path);
+	_cleanup_close_ int dir = -1;
+	char q[SRFS_QUOTE_MAX];
+	int r;
+
+	if (!abs)
+		return log_errno(-ENOMEM, "cannot open %s", path);
+	srfs_quote(q, sizeof(q), abs);
+	if (streq(abs, "/")) {
+		log_error("%s is neither a file system image file nor a block device", q);
+		return -EINVAL;
+	}
+	dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fstat(dir, st) < 0)
+		return log_errno(negative_errno(), "cannot open /");
+	if ((r = check_source_part(q, "/", st, false)) < 0)
+		return r;
+	for (char *part = abs + 1;;) {
+		char *slash = strchr(part, '/');
+		if (slash)
+			*slash = '\0';
+		/* The link itself, not followed: only root could have put it there, but say so. */
+		if (fstatat(dir, part, st, AT_SYMLINK_NOFOLLOW) < 0)
+			return log_errno(negative_errno(), "cannot open %s", q);
+		if (S_ISLNK(st->st_mode)) {
+			log_error("refusing image file %s: %s is a symbolic link", q, abs);
+			return -ELOOP;
+		}
+		int next = openat(dir, part, (slash ? O_PATH | O_DIRECTORY : O_RDONLY | O_NONBLOCK |
+					     O_NOCTTY) | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 || fstat(next, st) < 0) {
+			r = log_errno(negative_errno(), "cannot open %s", q);
+			if (next >= 0)
+				close(next);
+			return r;
+		}
+		closep(&dir);
+		dir = next;
+		if (!slash && !S_ISREG(st->st_mode)) {
+			log_error("%s is not a regular file", q);
+			return -EINVAL;
+		}
+		if ((r = check_source_part(q, abs, st, !slash)) < 0)
+			return r;
+		if (!slash)
+			break;
+		*slash = '/';
+		part = slash + 1;
+	}
+	/* Reads need not wait: it is a regular file. */
+	if (fcntl(dir, F_SETFL, 0) < 0)
+		return log_errno(negative_errno(), "cannot open %s", q);
+	if (canonical && !(*canonical = strdup(abs)))
+		return log_errno(-ENOMEM, "cannot open %s", q);
+	return TAKE_FD(dir);
 }
