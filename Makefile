@@ -42,6 +42,17 @@ endif
 # Every system library any file uses; headers only, for compiling.  What each
 # tool links is listed per tool below.
 ALL_PKGS := mount blkid devmapper libselinux json-c libarchive
+# A module pkg-config cannot find stops make at once, naming it, for every goal that
+# compiles C.  Goals that compile none still work without the -dev packages; check,
+# demo and bench install them first (deps) and then run make again for what they build.
+NO_C_GOALS := deps check demo bench man clean uninstall dist distcheck
+ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
+PKGS_MISSING := $(foreach p,$(ALL_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo ok),,$(p)))
+$(error $(PKG_CONFIG) cannot find the module(s) $(strip $(or $(PKGS_MISSING),$(ALL_PKGS))): install their \
+	development packages ('make deps' as root does on Debian; 'tests/deps list' names them))
+endif
+endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
 SRFS_CPPFLAGS := -D_GNU_SOURCE -DSRFS_VERSION='"$(VERSION)"' -DSRFS_SBINDIR='"$(sbindir)"' -DSRFS_LIBEXECDIR='"$(pkglibexecdir)"' -Ilib $(PKG_CFLAGS)
 SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
@@ -233,12 +244,15 @@ N ?= 100
 .PHONY: bench
 $(B)/bench/srfs-bench: $(B)/bench/srfs-bench.o $(B)/libsrfs.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(shell $(PKG_CONFIG) --libs devmapper blkid)
-bench: deps all
+# (deps first: make runs again for the build once the packages are there.)
+bench: deps
+	$(MAKE) --no-print-directory all
 	SRFS_BUILD=$(abspath $(B)) bench/run $(N)
 
 # ---- demo ----------------------------------------------------------------------
 .PHONY: demo
-demo: deps all
+demo: deps
+	$(MAKE) --no-print-directory all
 	SRFS_BUILD=$(abspath $(B)) demo/run
 
 # ---- install -------------------------------------------------------------------
