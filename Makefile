@@ -10,7 +10,8 @@
 #   make check-fuzz      the libFuzzer targets for FUZZ_SECONDS each (fuzz/)
 #   make dist            a release tarball; make distcheck checks it builds and passes alone
 #
-# Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (warnings are errors), B (build dir).
+# Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (warnings are errors), B (build dir),
+# V=1 (print whole commands, not "  CC      file").
 
 VERSION := 0.1.0
 
@@ -32,6 +33,20 @@ B ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
+
+# Quiet build lines, as the kernel's: "  CC      build/lib/share.o"; V=1 prints the
+# commands; make -s prints neither.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+quiet :=
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+Q := @
+quiet :=
+else
+Q := @
+quiet = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
 
 WARNINGS := -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wundef -Wpointer-arith
@@ -116,39 +131,39 @@ man: $(MAN_PAGES)
 
 $(B)/boot/%: boot/%.in
 	@mkdir -p $(@D)
-	sed 's|@sbindir@|$(sbindir)|g' $< >$@.tmp && mv $@.tmp $@
+	$(call quiet,GEN,$@)sed 's|@sbindir@|$(sbindir)|g' $< >$@.tmp && mv $@.tmp $@
 
 # umount.shared-rootfs is described with mount.shared-rootfs.
 $(B)/man/umount.shared-rootfs.8:
 	@mkdir -p $(@D)
-	echo '.so man8/mount.shared-rootfs.8' >$@
+	$(call quiet,GEN,$@)echo '.so man8/mount.shared-rootfs.8' >$@
 
 $(B)/man/%: man/%.scd
 	@mkdir -p $(@D)
-	scdoc <$< >$@.tmp && mv $@.tmp $@
+	$(call quiet,GEN,$@)scdoc <$< >$@.tmp && mv $@.tmp $@
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(SRFS_CPPFLAGS) $(CPPFLAGS) $(SRFS_CFLAGS) -c -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(SRFS_CPPFLAGS) $(CPPFLAGS) $(SRFS_CFLAGS) -c -o $@ $<
 
 $(B)/libsrfs.a: $(LIB_OBJS)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
 
 $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(LIBEXEC_BINS): $(B)/%: $(B)/cmd/%.o $(B)/libsrfs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $($*_LDFLAGS) -Wl,--as-needed -o $@ $^ \
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) $($*_LDFLAGS) -Wl,--as-needed -o $@ $^ \
 		$(if $($*_PKGS),$(shell $(PKG_CONFIG) --libs $($*_PKGS)))
 
 # The share path linked dynamically as well, for valgrind (which cannot replace malloc
 # in a static C library); not installed.
 $(SHARE_PATH_DYNAMIC): $(B)/%.dynamic: $(B)/cmd/%.o $(B)/libsrfs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^
 
 $(HELPER_BINS): $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libsrfs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(B)/tests/unit/test-unit: $(UNIT_OBJS) $(B)/libsrfs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
 	$(patsubst %,$(B)/cmd/%.d,$(TOOLS) $(MOUNT_HELPERS) $(LIBEXEC)) \
@@ -207,7 +222,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 fuzzers: $(FUZZERS:%=$(B)/%)
 $(FUZZERS:%=$(B)/%): $(B)/%: fuzz/%.c fuzz/fuzz.h $(B)/libsrfs.a
-	$(CC) $(SRFS_CPPFLAGS) $(SRFS_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libsrfs.a
+	$(call quiet,CCLD,$@)$(CC) $(SRFS_CPPFLAGS) $(SRFS_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libsrfs.a
 
 check-fuzz:
 	$(MAKE) --no-print-directory B=$(B)/fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" SHARE_PATH_STATIC=0 \
@@ -243,7 +258,8 @@ check-vm-selinux: all
 N ?= 100
 .PHONY: bench
 $(B)/bench/srfs-bench: $(B)/bench/srfs-bench.o $(B)/libsrfs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(shell $(PKG_CONFIG) --libs devmapper blkid)
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
+		$(shell $(PKG_CONFIG) --libs devmapper blkid)
 # (deps first: make runs again for the build once the packages are there.)
 bench: deps
 	$(MAKE) --no-print-directory all
