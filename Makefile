@@ -1,6 +1,10 @@
 # shared-rootfs — one non-recursive Makefile.
 #
-#   make                 build every tool into $(B)/
+#   make                 what make install installs: tools, mount helpers, libexec
+#                        programs, man pages, boot files, into $(B)/
+#   make tests           the test programs: unit tests, tests/helpers/state-tool, the
+#                        .dynamic share path builds valgrind checks
+#   make bench-build     the benchmark's in-process driver, bench/srfs-bench
 #   make check           unit tests, ASan/UBSan builds, fuzzing, host bats suites, VM suites
 #   make check-vm        only the suites that need the qemu guest (device-mapper)
 #   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
@@ -124,10 +128,14 @@ MAN_PAGES := $(MAN_SRCS:man/%.scd=$(B)/man/%) $(B)/man/umount.shared-rootfs.8
 
 BOOT_FILES := $(B)/boot/shared-rootfs.service $(B)/boot/shared-rootfs.init
 
-.PHONY: all man
-all: $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(LIBEXEC_BINS) $(HELPER_BINS) man $(BOOT_FILES) \
-	$(B)/bench/srfs-bench $(SHARE_PATH_DYNAMIC)
+.PHONY: all man tests bench-build
+# Exactly what make install installs.
+all: $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(LIBEXEC_BINS) man $(BOOT_FILES)
 man: $(MAN_PAGES)
+# What the test suites run besides the installed programs (see tests/helpers/common.bash,
+# tests/memcheck.bats); not installed.
+tests: $(B)/tests/unit/test-unit $(HELPER_BINS) $(SHARE_PATH_DYNAMIC)
+bench-build: $(B)/bench/srfs-bench
 
 $(B)/boot/%: boot/%.in
 	@mkdir -p $(@D)
@@ -165,6 +173,10 @@ $(HELPER_BINS): $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libsrfs.a
 $(B)/tests/unit/test-unit: $(UNIT_OBJS) $(B)/libsrfs.a
 	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
+$(B)/bench/srfs-bench: $(B)/bench/srfs-bench.o $(B)/libsrfs.a
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
+		$(shell $(PKG_CONFIG) --libs devmapper blkid)
+
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
 	$(patsubst %,$(B)/cmd/%.d,$(TOOLS) $(MOUNT_HELPERS) $(LIBEXEC)) \
 	$(HELPERS:%=$(B)/tests/helpers/%.d) $(B)/bench/srfs-bench.d
@@ -200,15 +212,15 @@ check: deps
 # The tree must build warning-free with gcc and with clang.
 # (Separate build directories: make does not rebuild when only flags change.)
 check-build:
-	$(MAKE) --no-print-directory CC=gcc B=$(B)/gcc all $(B)/gcc/tests/unit/test-unit
-	$(MAKE) --no-print-directory CC=clang B=$(B)/clang all $(B)/clang/tests/unit/test-unit
+	$(MAKE) --no-print-directory CC=gcc B=$(B)/gcc all tests bench-build
+	$(MAKE) --no-print-directory CC=clang B=$(B)/clang all tests bench-build
 
 check-unit: unit
 
 # The unit tests and the host suites, with every tool built with ASan and UBSan.
 check-asan:
 	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="-O1 -g $(SANITIZE)" \
-		LDFLAGS="$(SANITIZE)" SHARE_PATH_STATIC=0 unit all
+		LDFLAGS="$(SANITIZE)" SHARE_PATH_STATIC=0 unit all tests bench-build
 	SRFS_BUILD=$(abspath $(B))/asan SRFS_SANITIZED=1 \
 		ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(BATS) tests/*.bats
@@ -242,7 +254,7 @@ check-fuzz:
 			$(B)/fuzz/$$t.log; \
 	done
 
-check-host: all
+check-host: all tests bench-build
 	SRFS_BUILD=$(abspath $(B)) $(BATS) tests/*.bats
 
 check-vm: all
@@ -257,18 +269,15 @@ check-vm-selinux: all
 # make bench (N=100, a few minutes) or make bench N=1000: bench/run, then bench/report.
 N ?= 100
 .PHONY: bench
-$(B)/bench/srfs-bench: $(B)/bench/srfs-bench.o $(B)/libsrfs.a
-	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
-		$(shell $(PKG_CONFIG) --libs devmapper blkid)
 # (deps first: make runs again for the build once the packages are there.)
 bench: deps
-	$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all bench-build
 	SRFS_BUILD=$(abspath $(B)) bench/run $(N)
 
 # ---- demo ----------------------------------------------------------------------
 .PHONY: demo
 demo: deps
-	$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all
 	SRFS_BUILD=$(abspath $(B)) demo/run
 
 # ---- install -------------------------------------------------------------------
