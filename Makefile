@@ -6,6 +6,7 @@
 #                        .dynamic share path builds valgrind checks
 #   make bench-build     the benchmark's in-process driver, bench/srfs-bench
 #   make check           unit tests, ASan/UBSan builds, fuzzing, host bats suites, VM suites
+#   make check-layers    the include graph of lib/ has no cycle (and follows lib/LAYERS)
 #   make check-vm        only the suites that need the qemu guest (device-mapper)
 #   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
 #   make demo            the whole flow on a throwaway loop-backed pool
@@ -64,7 +65,7 @@ ALL_PKGS := mount blkid devmapper libselinux json-c libarchive
 # A module pkg-config cannot find stops make at once, naming it, for every goal that
 # compiles C.  Goals that compile none still work without the -dev packages; check,
 # demo and bench install them first (deps) and then run make again for what they build.
-NO_C_GOALS := deps check demo bench man clean uninstall dist distcheck
+NO_C_GOALS := deps check demo bench man check-layers clean uninstall dist distcheck
 ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
 PKGS_MISSING := $(foreach p,$(ALL_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo ok),,$(p)))
@@ -189,8 +190,8 @@ VM_SUITES ?= tests/vm/*.bats tests/vm/selinux/*.bats
 # Run again in a guest booted with SELinux enabled and the reference policy loaded.
 VM_SELINUX_SUITES ?= tests/vm/selinux/*.bats
 
-.PHONY: deps check check-build check-unit check-asan check-host check-vm check-vm-selinux unit \
-	check-fuzz fuzzers
+.PHONY: deps check check-layers check-build check-unit check-asan check-host check-vm \
+	check-vm-selinux unit check-fuzz fuzzers
 # Installs missing Debian packages (as root), or names them; DEPS=0 skips it.
 deps:
 ifneq ($(DEPS),0)
@@ -199,6 +200,10 @@ endif
 
 unit: $(B)/tests/unit/test-unit
 	$(B)/tests/unit/test-unit
+
+# The include graph between lib/ modules has no cycle and follows lib/LAYERS if present.
+check-layers:
+	tests/check-layers lib
 
 check: deps
 	$(MAKE) --no-print-directory WERROR=1 check-build
