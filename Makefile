@@ -1,7 +1,12 @@
 # shared-rootfs — one non-recursive Makefile.
 #
-#   make                 build every tool into $(B)/
+#   make                 what make install installs: tools, mount helpers, libexec
+#                        programs, man pages, boot files, into $(B)/
+#   make tests           the test programs: unit tests, tests/helpers/state-tool, the
+#                        .dynamic share path builds valgrind checks
+#   make bench-build     the benchmark's in-process driver, bench/srfs-bench
 #   make check           unit tests, ASan/UBSan builds, fuzzing, host bats suites, VM suites
+#   make check-layers    the include graph of lib/ has no cycle (and follows lib/LAYERS)
 #   make check-vm        only the suites that need the qemu guest (device-mapper)
 #   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
 #   make demo            the whole flow on a throwaway loop-backed pool
@@ -10,7 +15,8 @@
 #   make check-fuzz      the libFuzzer targets for FUZZ_SECONDS each (fuzz/)
 #   make dist            a release tarball; make distcheck checks it builds and passes alone
 #
-# Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (warnings are errors), B (build dir).
+# Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (warnings are errors), B (build dir),
+# V=1 (print whole commands, not "  CC      file").
 
 VERSION := 0.1.0
 
@@ -33,6 +39,20 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
+# Quiet build lines, as the kernel's: "  CC      build/lib/share.o"; V=1 prints the
+# commands; make -s prints neither.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+quiet :=
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+Q := @
+quiet :=
+else
+Q := @
+quiet = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
+
 WARNINGS := -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wundef -Wpointer-arith
 ifeq ($(WERROR),1)
@@ -42,6 +62,17 @@ endif
 # Every system library any file uses; headers only, for compiling.  What each
 # tool links is listed per tool below.
 ALL_PKGS := mount blkid devmapper libselinux json-c libarchive
+# A module pkg-config cannot find stops make at once, naming it, for every goal that
+# compiles C.  Goals that compile none still work without the -dev packages; check,
+# demo and bench install them first (deps) and then run make again for what they build.
+NO_C_GOALS := deps check demo bench man check-layers clean uninstall dist distcheck
+ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
+PKGS_MISSING := $(foreach p,$(ALL_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo ok),,$(p)))
+$(error $(PKG_CONFIG) cannot find the module(s) $(strip $(or $(PKGS_MISSING),$(ALL_PKGS))): install their \
+	development packages ('make deps' as root does on Debian; 'tests/deps list' names them))
+endif
+endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
 SRFS_CPPFLAGS := -D_GNU_SOURCE -DSRFS_VERSION='"$(VERSION)"' -DSRFS_SBINDIR='"$(sbindir)"' -DSRFS_LIBEXECDIR='"$(pkglibexecdir)"' -Ilib $(PKG_CFLAGS)
 SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
@@ -98,46 +129,54 @@ MAN_PAGES := $(MAN_SRCS:man/%.scd=$(B)/man/%) $(B)/man/umount.shared-rootfs.8
 
 BOOT_FILES := $(B)/boot/shared-rootfs.service $(B)/boot/shared-rootfs.init
 
-.PHONY: all man
-all: $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(LIBEXEC_BINS) $(HELPER_BINS) man $(BOOT_FILES) \
-	$(B)/bench/srfs-bench $(SHARE_PATH_DYNAMIC)
+.PHONY: all man tests bench-build
+# Exactly what make install installs.
+all: $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(LIBEXEC_BINS) man $(BOOT_FILES)
 man: $(MAN_PAGES)
+# What the test suites run besides the installed programs (see tests/helpers/common.bash,
+# tests/memcheck.bats); not installed.
+tests: $(B)/tests/unit/test-unit $(HELPER_BINS) $(SHARE_PATH_DYNAMIC)
+bench-build: $(B)/bench/srfs-bench
 
 $(B)/boot/%: boot/%.in
 	@mkdir -p $(@D)
-	sed 's|@sbindir@|$(sbindir)|g' $< >$@.tmp && mv $@.tmp $@
+	$(call quiet,GEN,$@)sed 's|@sbindir@|$(sbindir)|g' $< >$@.tmp && mv $@.tmp $@
 
 # umount.shared-rootfs is described with mount.shared-rootfs.
 $(B)/man/umount.shared-rootfs.8:
 	@mkdir -p $(@D)
-	echo '.so man8/mount.shared-rootfs.8' >$@
+	$(call quiet,GEN,$@)echo '.so man8/mount.shared-rootfs.8' >$@
 
 $(B)/man/%: man/%.scd
 	@mkdir -p $(@D)
-	scdoc <$< >$@.tmp && mv $@.tmp $@
+	$(call quiet,GEN,$@)scdoc <$< >$@.tmp && mv $@.tmp $@
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(SRFS_CPPFLAGS) $(CPPFLAGS) $(SRFS_CFLAGS) -c -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(SRFS_CPPFLAGS) $(CPPFLAGS) $(SRFS_CFLAGS) -c -o $@ $<
 
 $(B)/libsrfs.a: $(LIB_OBJS)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call quiet,AR,$@)$(AR) rcs $@ $^
 
 $(TOOL_BINS) $(MOUNT_HELPER_BINS) $(LIBEXEC_BINS): $(B)/%: $(B)/cmd/%.o $(B)/libsrfs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $($*_LDFLAGS) -Wl,--as-needed -o $@ $^ \
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) $($*_LDFLAGS) -Wl,--as-needed -o $@ $^ \
 		$(if $($*_PKGS),$(shell $(PKG_CONFIG) --libs $($*_PKGS)))
 
 # The share path linked dynamically as well, for valgrind (which cannot replace malloc
 # in a static C library); not installed.
 $(SHARE_PATH_DYNAMIC): $(B)/%.dynamic: $(B)/cmd/%.o $(B)/libsrfs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^
 
 $(HELPER_BINS): $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libsrfs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(B)/tests/unit/test-unit: $(UNIT_OBJS) $(B)/libsrfs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(B)/bench/srfs-bench: $(B)/bench/srfs-bench.o $(B)/libsrfs.a
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
+		$(shell $(PKG_CONFIG) --libs devmapper blkid)
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) \
 	$(patsubst %,$(B)/cmd/%.d,$(TOOLS) $(MOUNT_HELPERS) $(LIBEXEC)) \
@@ -151,8 +190,8 @@ VM_SUITES ?= tests/vm/*.bats tests/vm/selinux/*.bats
 # Run again in a guest booted with SELinux enabled and the reference policy loaded.
 VM_SELINUX_SUITES ?= tests/vm/selinux/*.bats
 
-.PHONY: deps check check-build check-unit check-asan check-host check-vm check-vm-selinux unit \
-	check-fuzz fuzzers
+.PHONY: deps check check-layers check-build check-unit check-asan check-host check-vm \
+	check-vm-selinux unit check-fuzz fuzzers
 # Installs missing Debian packages (as root), or names them; DEPS=0 skips it.
 deps:
 ifneq ($(DEPS),0)
@@ -161,6 +200,10 @@ endif
 
 unit: $(B)/tests/unit/test-unit
 	$(B)/tests/unit/test-unit
+
+# The include graph between lib/ modules has no cycle and follows lib/LAYERS if present.
+check-layers:
+	tests/check-layers lib
 
 check: deps
 	$(MAKE) --no-print-directory WERROR=1 check-build
@@ -174,15 +217,15 @@ check: deps
 # The tree must build warning-free with gcc and with clang.
 # (Separate build directories: make does not rebuild when only flags change.)
 check-build:
-	$(MAKE) --no-print-directory CC=gcc B=$(B)/gcc all $(B)/gcc/tests/unit/test-unit
-	$(MAKE) --no-print-directory CC=clang B=$(B)/clang all $(B)/clang/tests/unit/test-unit
+	$(MAKE) --no-print-directory CC=gcc B=$(B)/gcc all tests bench-build
+	$(MAKE) --no-print-directory CC=clang B=$(B)/clang all tests bench-build
 
 check-unit: unit
 
 # The unit tests and the host suites, with every tool built with ASan and UBSan.
 check-asan:
 	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="-O1 -g $(SANITIZE)" \
-		LDFLAGS="$(SANITIZE)" SHARE_PATH_STATIC=0 unit all
+		LDFLAGS="$(SANITIZE)" SHARE_PATH_STATIC=0 unit all tests bench-build
 	SRFS_BUILD=$(abspath $(B))/asan SRFS_SANITIZED=1 \
 		ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(BATS) tests/*.bats
@@ -196,7 +239,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 fuzzers: $(FUZZERS:%=$(B)/%)
 $(FUZZERS:%=$(B)/%): $(B)/%: fuzz/%.c fuzz/fuzz.h $(B)/libsrfs.a
-	$(CC) $(SRFS_CPPFLAGS) $(SRFS_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libsrfs.a
+	$(call quiet,CCLD,$@)$(CC) $(SRFS_CPPFLAGS) $(SRFS_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libsrfs.a
 
 check-fuzz:
 	$(MAKE) --no-print-directory B=$(B)/fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" SHARE_PATH_STATIC=0 \
@@ -216,7 +259,7 @@ check-fuzz:
 			$(B)/fuzz/$$t.log; \
 	done
 
-check-host: all
+check-host: all tests bench-build
 	SRFS_BUILD=$(abspath $(B)) $(BATS) tests/*.bats
 
 check-vm: all
@@ -231,14 +274,15 @@ check-vm-selinux: all
 # make bench (N=100, a few minutes) or make bench N=1000: bench/run, then bench/report.
 N ?= 100
 .PHONY: bench
-$(B)/bench/srfs-bench: $(B)/bench/srfs-bench.o $(B)/libsrfs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ $(shell $(PKG_CONFIG) --libs devmapper blkid)
-bench: deps all
+# (deps first: make runs again for the build once the packages are there.)
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all bench-build
 	SRFS_BUILD=$(abspath $(B)) bench/run $(N)
 
 # ---- demo ----------------------------------------------------------------------
 .PHONY: demo
-demo: deps all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	SRFS_BUILD=$(abspath $(B)) demo/run
 
 # ---- install -------------------------------------------------------------------
