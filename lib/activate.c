@@ -15,6 +15,7 @@
 #include "image.h"
 #include "lock.h"
 #include "log.h"
+#include "path.h"
 #include "loop.h"
 #include "pool.h"
 #include "probe.h"

@@ -17,6 +17,7 @@
 #include "image.h"
 #include "lock.h"
 #include "log.h"
+#include "path.h"
 #include "populate.h"
 #include "probe.h"
 #include "size.h"

@@ -143,3 +143,81 @@ int srfs_path_open_dir_checked(const char *what, const char *target, int *fd_out
 	*fd_out = fd;
 	return 0;
 }
+
+/* Is the part PART of the image file PATH one that only root can change?  Says why not. */
+static int check_source_part(const char *path, const char *part, const struct stat *st,
+			     bool is_file)
+{
+	bool open_to_others = (st->st_mode & 022) && (is_file || !(st->st_mode & S_ISVTX));
+
+	if (st->st_uid != 0) {
+		log_error("refusing image file %s: %s is owned by uid %u, not by root", path, part,
+			  (unsigned)st->st_uid);
+		return -EPERM;
+	}
+	if (open_to_others) {
+		log_error("refusing image file %s: %s is writable by group or others (mode %04o)",
+			  path, part, (unsigned)(st->st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+int srfs_source_open(const char *path, char **canonical, struct stat *st)
+{
+	_cleanup_free_ char *abs = srfs_path_normalize(path);
+	_cleanup_close_ int dir = -1;
+	char q[SRFS_QUOTE_MAX];
+	int r;
+
+	if (!abs)
+		return log_errno(-ENOMEM, "cannot open %s", path);
+	srfs_quote(q, sizeof(q), abs);
+	if (streq(abs, "/")) {
+		log_error("%s is neither a file system image file nor a block device", q);
+		return -EINVAL;
+	}
+	dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fstat(dir, st) < 0)
+		return log_errno(negative_errno(), "cannot open /");
+	if ((r = check_source_part(q, "/", st, false)) < 0)
+		return r;
+	for (char *part = abs + 1;;) {
+		char *slash = strchr(part, '/');
+		if (slash)
+			*slash = '\0';
+		/* The link itself, not followed: only root could have put it there, but say so. */
+		if (fstatat(dir, part, st, AT_SYMLINK_NOFOLLOW) < 0)
+			return log_errno(negative_errno(), "cannot open %s", q);
+		if (S_ISLNK(st->st_mode)) {
+			log_error("refusing image file %s: %s is a symbolic link", q, abs);
+			return -ELOOP;
+		}
+		int next = openat(dir, part, (slash ? O_PATH | O_DIRECTORY : O_RDONLY | O_NONBLOCK |
+					     O_NOCTTY) | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 || fstat(next, st) < 0) {
+			r = log_errno(negative_errno(), "cannot open %s", q);
+			if (next >= 0)
+				close(next);
+			return r;
+		}
+		closep(&dir);
+		dir = next;
+		if (!slash && !S_ISREG(st->st_mode)) {
+			log_error("%s is not a regular file", q);
+			return -EINVAL;
+		}
+		if ((r = check_source_part(q, abs, st, !slash)) < 0)
+			return r;
+		if (!slash)
+			break;
+		*slash = '/';
+		part = slash + 1;
+	}
+	/* Reads need not wait: it is a regular file. */
+	if (fcntl(dir, F_SETFL, 0) < 0)
+		return log_errno(negative_errno(), "cannot open %s", q);
+	if (canonical && !(*canonical = strdup(abs)))
+		return log_errno(-ENOMEM, "cannot open %s", q);
+	return TAKE_FD(dir);
+}

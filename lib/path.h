@@ -27,3 +27,18 @@ int srfs_path_open_dir(const char *path);
  * recorded must be the one opened.  Every failure is logged.
  */
 int srfs_path_open_dir_checked(const char *what, const char *path, int *fd, char **abs_path);
+
+struct stat;
+/*
+ * Opens the regular file PATH (relative to the working directory unless
+ * absolute) for reading as the file of an image, so that what is checked is
+ * what is used: walked from "/" one component at a time, no symbolic link
+ * followed (one is refused), each directory on the way owned by root and not
+ * writable by group or others unless it is sticky (as /tmp: only root can
+ * rename or remove what root owns in it), the file owned by root and not
+ * writable by group or others.  Anyone else able to change any of them could
+ * swap the file between its registration and its activation.  Returns the
+ * descriptor, with the file's stat in ST and (CANONICAL not NULL) its
+ * absolute path; logs why not, naming the file, and returns -errno.
+ */
+int srfs_source_open(const char *path, char **canonical, struct stat *st);

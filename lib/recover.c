@@ -38,7 +38,7 @@
 #include "pool.h"
 #include "recover.h"
 #include "record.h"
-#include "share.h"
+#include "share-recover.h"
 #include "snapshot.h"
 #include "thinid.h"
 #include "util.h"

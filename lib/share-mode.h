@@ -1,18 +1,39 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The share modes: one table (share-mode.c), one file per mode (mode-*.c).
- * Only the share layer (share.c, share-recover.c, snapshot.c) includes this.
+ * The enum, its names and the share options are for every caller (share.h
+ * includes this); the operations are for the share layer alone (share.c,
+ * share-recover.c, snapshot.c).
  *
- * Adding a mode: a value in enum srfs_share_mode (share.h), a file
- * mode-NAME.c defining its struct srfs_share_mode_ops, and its entry in the
- * table.  Nothing else compares mode names.
+ * Adding a mode: a value in enum srfs_share_mode, a file mode-NAME.c
+ * defining its struct srfs_share_mode_ops, and its entry in the table.
+ * Nothing else compares mode names.
  */
 #pragma once
 
 #include <stdbool.h>
 
 #include "runtime.h"
-#include "share.h"
+#include "state.h"
+
+/* How a container sees its image. */
+enum srfs_share_mode {
+	SRFS_SHARE_RO,       /* "ro": a read-only bind of the image's mount (the default) */
+	SRFS_SHARE_OVERLAY,  /* "overlay": writable, an overlay on the image's mount */
+	SRFS_SHARE_SNAPSHOT, /* "snapshot": writable, a thin snapshot device per container */
+	SRFS_SHARE_MODE_COUNT,
+};
+
+/* The mode's name, or NULL when MODE is not one. */
+const char *srfs_share_mode_name(enum srfs_share_mode mode);
+/* The mode called NAME; -EINVAL (not logged) when there is none. */
+int srfs_share_mode_from_name(const char *name, enum srfs_share_mode *mode);
+
+struct srfs_share_options {
+	enum srfs_share_mode mode;
+	const char *upper_dir; /* overlay: where upper/ and work/ go (default: runtime dir) */
+	const char *context;   /* the label the image must have (NULL: whatever it has) */
+};
 
 /* One share being made, as the share layer hands it to the mode. */
 struct srfs_share_op {
@@ -68,10 +89,3 @@ const struct srfs_share_mode_ops *srfs_share_ops(const struct srfs_share *s);
 
 /* is_mounted for modes whose mount is a mount of the file system with st_dev S->dev. */
 int srfs_share_is_mount_of_dev(int dirfd, const char *name, const struct srfs_share *s);
-
-/*
- * Unmounts share S of a mode done in process (its lock held), removes what
- * it made (HOW), its target index entry and its record.
- */
-int srfs_share_clear_locked(struct srfs_state *st, const struct srfs_share *s,
-			    enum srfs_share_cleanup how, bool lazy);

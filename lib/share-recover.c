@@ -7,6 +7,8 @@
 #include "log.h"
 #include "record.h"
 #include "share-mode.h"
+#include "share-recover.h"
+#include "share.h"
 #include "util.h"
 
 int srfs_share_recover(struct srfs_state *st, const char *id)

@@ -20,6 +20,7 @@
 #include "path.h"
 #include "run.h"
 #include "share-mode.h"
+#include "share.h"
 #include "util.h"
 
 /* ---- rootfs-share ------------------------------------------------------------------ */

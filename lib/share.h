@@ -15,26 +15,8 @@
 #include <stdbool.h>
 
 #include "runtime.h"
+#include "share-mode.h"
 #include "state.h"
-
-/* How a container sees its image. */
-enum srfs_share_mode {
-	SRFS_SHARE_RO,       /* "ro": a read-only bind of the image's mount (the default) */
-	SRFS_SHARE_OVERLAY,  /* "overlay": writable, an overlay on the image's mount */
-	SRFS_SHARE_SNAPSHOT, /* "snapshot": writable, a thin snapshot device per container */
-	SRFS_SHARE_MODE_COUNT,
-};
-
-/* The mode's name, or NULL when MODE is not one. */
-const char *srfs_share_mode_name(enum srfs_share_mode mode);
-/* The mode called NAME; -EINVAL (not logged) when there is none. */
-int srfs_share_mode_from_name(const char *name, enum srfs_share_mode *mode);
-
-struct srfs_share_options {
-	enum srfs_share_mode mode;
-	const char *upper_dir; /* overlay: where upper/ and work/ go (default: runtime dir) */
-	const char *context;   /* the label the image must have (NULL: whatever it has) */
-};
 
 /*
  * rootfs-share: makes TARGET the root of container ID on IMAGE (O NULL: a
@@ -65,14 +47,10 @@ int srfs_share_mounted(const struct srfs_share *s);
 /* Unmounts share S's own mount if it is there (LAZY: detach it even when busy). */
 int srfs_share_unmount(const struct srfs_share *s, bool lazy);
 
-/* ---- shared-rootfs-recover (lib/share-recover.c) ---- */
-
-enum {
-	SRFS_RECOVER_KEPT = 0,     /* mounted as recorded: left alone */
-	SRFS_RECOVER_CLEARED = 1,  /* not mounted: what was left of it removed */
-	SRFS_RECOVER_HELPER = 2,   /* not mounted, and its mode's program must clear it */
-};
-/* Share ID: kept when its mount is there (its target index entry restored), else cleared. */
-int srfs_share_recover(struct srfs_state *st, const char *id);
-/* Target index entries and default upper directories whose share is gone. */
-int srfs_share_recover_orphans(struct srfs_state *st);
+/*
+ * For shared-rootfs-recover (share-recover.c): unmounts share S of a mode
+ * done in process (its lock held), removes what it made (HOW), its target
+ * index entry and its record.
+ */
+int srfs_share_clear_locked(struct srfs_state *st, const struct srfs_share *s,
+			    enum srfs_share_cleanup how, bool lazy);

@@ -24,6 +24,7 @@
 #include "mountapi.h"
 #include "path.h"
 #include "share-mode.h"
+#include "share.h"
 #include "snapshot.h"
 #include "thinid.h"
 #include "util.h"
