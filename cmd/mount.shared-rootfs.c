@@ -55,58 +55,27 @@ static int record_in_utab(struct srfs_state *st, const char *image, const char *
 	return srfs_utab_add(a.device, target, id);
 }
 
-/* Is IMAGE active, its mount there (as seen from the current mount namespace)? */
-static bool image_mounted(struct srfs_state *st, const char *image,
-			  struct srfs_active_image *a)
-{
-	srfs_active_image_clear(a);
-	return srfs_active_image_load(st, image, a) == 0 &&
-	       srfs_is_mount_of(AT_FDCWD, a->mount, a->dev) == 1;
-}
-
 /*
- * -N: everything is opened here, in the caller's mount namespace, before the
- * target's is entered (as mount(8) does): the runtime directory (records and
- * lock files are reached through it), the tools that may have to run, and
- * the image, activated here if need be.  In the target's namespace only the
- * target is looked up, and the image's mount must be seen there (a bind can
- * only copy a mount of the namespace it is made in).
+ * -N: everything is opened here, in the caller's mount namespace (as mount(8)
+ * does): the runtime directory (records and lock files are reached through
+ * it) and the tools that may have to run.  The share itself is made here
+ * too, a detached mount of the image's mount; the target's namespace is
+ * entered only to look the target up and to attach the share there.  The
+ * namespace's descriptor, or -errno (logged).
  */
-static int enter_namespace(const char *ns, struct srfs_state *st, const char *image,
-			   const char *context, bool fake)
+static int open_namespace(const char *ns, struct srfs_state *st, bool fake)
 {
 	static const char *const tools[] = { "image-activate", "rootfs-snapshot",
 					     "image-deactivate", NULL };
-	_cleanup_(srfs_active_image_clear) struct srfs_active_image a = { 0 };
 	_cleanup_close_ int ns_fd = srfs_cli_open_mount_namespace(ns);
 	int r;
 
 	if (ns_fd < 0)
 		return ns_fd;
-	if (fake)
-		return srfs_cli_enter_mount_namespace(ns_fd, ns);
-	if ((r = srfs_run_pin_tools(tools)) < 0 ||
-	    (r = srfs_state_open(st, SRFS_STATE_RUN | SRFS_STATE_CREATE)) < 0)
+	if (!fake && ((r = srfs_run_pin_tools(tools)) < 0 ||
+		      (r = srfs_state_open(st, SRFS_STATE_RUN | SRFS_STATE_CREATE)) < 0))
 		return r;
-	if (!image_mounted(st, image, &a)) {
-		const char *args[] = { "--quiet", image, NULL, NULL, NULL };
-		if (context) {
-			args[1] = "--context";
-			args[2] = context;
-			args[3] = image;
-		}
-		if ((r = srfs_run_tool("image-activate", args)) < 0)
-			return r;
-	}
-	if ((r = srfs_cli_enter_mount_namespace(ns_fd, ns)) < 0)
-		return r;
-	if (!image_mounted(st, image, &a)) {
-		log_error("the mount of image %s (%s) is not in mount namespace %s: a namespace "
-			  "made before the image was activated does not see it",
-			  image, a.mount ? a.mount : "not active", ns);
-		return -ENOENT;
-	}
-	return 0;
+	return TAKE_FD(ns_fd);
 }
 
 int main(int argc, char **argv)
@@ -121,7 +90,7 @@ int main(int argc, char **argv)
 	bool sloppy = false, fake = false, no_utab = false;
 	const char *ns = NULL;
 	char err[256];
-	int c, r;
+	int c;
 
 	srfs_cli_init(argc, argv);
 	while ((c = getopt_long(argc, argv, "sfnvN:o:hV", options, NULL)) != -1) {
@@ -183,14 +152,18 @@ int main(int argc, char **argv)
 		return MNT_EX_USAGE;
 	struct srfs_share_options so = { .context = mo.context[0] ? mo.context : NULL };
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	r = ns ? enter_namespace(ns, &st, image, so.context, fake) : 0;
-	if (r < 0)
-		return r == -ENOENT ? MNT_EX_FAIL : MNT_EX_SYSERR;
+	_cleanup_close_ int ns_fd = ns ? open_namespace(ns, &st, fake) : -1;
+	if (ns && ns_fd < 0)
+		return MNT_EX_SYSERR;
 	if (fake)
 		return MNT_EX_SUCCESS;
+	so.target_mntns = ns_fd;
 
 	if (srfs_share_create(ns ? &st : NULL, image, mo.id, target, &so) < 0)
 		return MNT_EX_FAIL;
+	/* utab is the target namespace's, as for mount(8) there; so is the undo below. */
+	if (ns && srfs_cli_enter_mount_namespace(ns_fd, ns) < 0)
+		return MNT_EX_SYSERR;
 	if (!no_utab && record_in_utab(&st, image, target, mo.id) < 0) {
 		/* Without its utab entry umount would not find us: undo the share. */
 		struct srfs_release_options ro = { 0 };

@@ -123,9 +123,9 @@ static int make_upper(int dir, const char *where, const char *image_root)
 	return 0;
 }
 
-static int overlay_mount(struct srfs_share_op *op)
+static int overlay_make_mount(struct srfs_share_op *op)
 {
-	struct srfs_share *s = op->share;
+	const struct srfs_share *s = op->share;
 	const char *lower = op->active->mount, *label = op->active->context;
 	char upper[64], work[64], what[PATH_MAX + 64];
 
@@ -145,10 +145,7 @@ static int overlay_mount(struct srfs_share_op *op)
 	const char *keys[] = { "lowerdir", "upperdir", "workdir", *label ? "context" : NULL, NULL };
 	const char *values[] = { lower, upper, work, label, NULL };
 	snprintf(what, sizeof(what), "an overlay at %s (upper %s/upper)", s->target, s->upper);
-	int mnt = srfs_mount_new("overlay", keys, values, what);
-	if (mnt < 0)
-		return mnt;
-	return srfs_mount_attach(mnt, op->target_fd, s->target, &s->mount);
+	return srfs_mount_new("overlay", keys, values, what);
 }
 
 static int overlay_is_mounted(int dirfd, const char *name, const struct srfs_share *s)
@@ -225,7 +222,7 @@ static int overlay_cleanup(struct srfs_state *st, const struct srfs_share *s,
 const struct srfs_share_mode_ops srfs_share_mode_overlay = {
 	.name = "overlay",
 	.prepare = overlay_prepare,
-	.mount = overlay_mount,
+	.make_mount = overlay_make_mount,
 	.is_mounted = overlay_is_mounted,
 	.cleanup = overlay_cleanup,
 };

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include <inttypes.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include "log.h"
@@ -140,8 +142,8 @@ int srfs_mount_attach(int mnt, int target_fd, const char *target, struct srfs_mo
  * descriptor.  Between the two calls the target is writable: only the new
  * API closes that window.
  */
-static int bind_read_only_classic(const char *source, int target_fd, const char *target,
-				  struct srfs_mount_id *id)
+int srfs_mount_bind_read_only_classic(const char *source, int target_fd, const char *target,
+				      struct srfs_mount_id *id)
 {
 	const char *slash = strrchr(target, '/');
 	_cleanup_close_ int parent = openat(target_fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -184,8 +186,7 @@ static int bind_read_only_classic(const char *source, int target_fd, const char 
 	return 0;
 }
 
-int srfs_mount_bind_read_only(const char *source, int target_fd, const char *target,
-			      struct srfs_mount_id *id)
+int srfs_mount_clone_read_only(const char *source, const char *target)
 {
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
@@ -194,12 +195,12 @@ int srfs_mount_bind_read_only(const char *source, int target_fd, const char *tar
 	_cleanup_close_ int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 
 	if (tree < 0 && errno == ENOSYS)
-		return bind_read_only_classic(source, target_fd, target, id);
+		return -ENOSYS;
 	if (tree < 0)
 		return log_errno(negative_errno(), "cannot copy the image mount %s", source);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
 		return log_errno(negative_errno(), "cannot make the share at %s read-only", target);
-	return srfs_mount_attach(TAKE_FD(tree), target_fd, target, id);
+	return TAKE_FD(tree);
 }
 
 int srfs_mount_new(const char *fstype, const char *const *keys, const char *const *values,
@@ -257,12 +258,25 @@ static void fclosep(FILE **f)
 
 int srfs_mount_find(const struct srfs_mount_id *id, char **where)
 {
-	_cleanup_(fclosep) FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
 	size_t size = 0;
+	struct statfs fs;
 
-	if (!f)
-		return log_errno(negative_errno(), "cannot read /proc/self/mountinfo");
+	/* In another mount namespace /proc is whatever is mounted there: nothing but
+	 * proc's own file is read, and nothing read can block. */
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)) {
+		close(fd);
+		fd = -1;
+		errno = EINVAL;
+	}
+	if (fd < 0 || !(f = fdopen(fd, "re"))) {
+		int r = negative_errno();
+		if (fd >= 0)
+			close(fd);
+		return log_errno(r, "cannot read /proc/self/mountinfo");
+	}
 	while (getline(&line, &size, f) > 0) {
 		uint64_t mid;
 		unsigned ma, mi;

@@ -25,12 +25,18 @@ int srfs_mount_attach(int mnt, int target_fd, const char *target, struct srfs_mo
 int srfs_mount_detach(int fd);
 
 /*
- * Binds the mount SOURCE onto the directory TARGET_FD read-only, nosuid,
- * nodev and private from the first instant (Linux 5.2's mount API: there is
- * no fallback that could leave the target writable, even for an instant).
+ * A detached copy of the mount SOURCE, read-only, nosuid, nodev and private
+ * from the first instant: its descriptor, to attach (for messages, it is for
+ * TARGET).  -ENOSYS (not logged) on kernels without open_tree (before 5.2).
  */
-int srfs_mount_bind_read_only(const char *source, int target_fd, const char *target,
-			      struct srfs_mount_id *id);
+int srfs_mount_clone_read_only(const char *source, const char *target);
+
+/*
+ * Without open_tree: binds SOURCE at TARGET_FD, then remounts it read-only,
+ * both through descriptors; the target is writable in between.
+ */
+int srfs_mount_bind_read_only_classic(const char *source, int target_fd, const char *target,
+				      struct srfs_mount_id *id);
 
 /*
  * Is NAME in DIRFD ("" for DIRFD itself), not followed when a symbolic link,

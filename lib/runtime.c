@@ -36,6 +36,7 @@ static const struct srfs_record_key share_keys[] = {
 	{ "upper_default", false },
 	{ "upper_id", false },
 	{ "mount_id", false },
+	{ "mntns", false },
 	{ "context", false },
 	{ 0 },
 };
@@ -233,8 +234,10 @@ int srfs_share_load(struct srfs_state *st, const char *id, struct srfs_share *s)
 		return -EBADMSG;
 	}
 	s->upper_default = upper_default && streq(upper_default, "1");
+	const char *mntns = srfs_record_get(&rec, "mntns");
 	if (parse_pair(srfs_record_get(&rec, "upper_id"), &s->upper_dev, &s->upper_ino) < 0 ||
-	    parse_mount_id(srfs_record_get(&rec, "mount_id"), &s->mount) < 0) {
+	    parse_mount_id(srfs_record_get(&rec, "mount_id"), &s->mount) < 0 ||
+	    (mntns && (srfs_parse_u64(mntns, &s->mntns) < 0 || !s->mntns))) {
 		log_error("runtime record of share %s is corrupt: a value is malformed "
 			  "(shared-rootfs-recover sets it aside)", id);
 		srfs_share_clear(s);
@@ -267,6 +270,8 @@ int srfs_share_save(struct srfs_state *st, const struct srfs_share *s)
 			 s->upper_ino);
 		r = srfs_record_set(&rec, "upper_id", buf);
 	}
+	if (r == 0 && s->mntns)
+		r = srfs_record_set_u64(&rec, "mntns", s->mntns);
 	if (r == 0 && s->mount.id) {
 		snprintf(buf, sizeof(buf), "%" PRIu64 ":%" PRIu64 ":%u:%u", s->mount.id,
 			 s->mount.unique, major(s->mount.dev), minor(s->mount.dev));

@@ -71,6 +71,7 @@ struct srfs_share {
 	char mode[16]; /* a share mode's name (share.h) */
 	dev_t dev;     /* the st_dev of the share's mount when it was made */
 	struct srfs_mount_id mount; /* the share's mount, once made (id 0 before) */
+	uint64_t mntns; /* the inode of the mount namespace it is in, when not the tools' (0) */
 	uint64_t since;
 	char *upper;   /* overlay: the directory holding upper/ and work/ */
 	bool upper_default; /* ... made under the runtime directory (removed with the share) */

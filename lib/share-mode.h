@@ -31,6 +31,14 @@ int srfs_share_mode_from_name(const char *name, enum srfs_share_mode *mode);
 
 struct srfs_share_options {
 	enum srfs_share_mode mode;
+	/*
+	 * The mount namespace TARGET is in (a descriptor of /proc/PID/ns/mnt;
+	 * 0 or less: this one).  Only the target's lookup and the attaching of
+	 * the share happen there; everything else (state, records, locks, the
+	 * image, the tools run) stays in this one.  A process that uses it must
+	 * be single-threaded (setns).
+	 */
+	int target_mntns;
 	const char *upper_dir; /* overlay: where upper/ and work/ go (default: runtime dir) */
 	const char *context;   /* the label the image must have (NULL: whatever it has) */
 };
@@ -43,6 +51,8 @@ struct srfs_share_op {
 	const struct srfs_share *old;           /* the record an interrupted share left, or NULL */
 	struct srfs_share *share;               /* the record being made (its lock held) */
 	int target_fd;                          /* the target directory, opened without links */
+	int target_mntns; /* the target's mount namespace, -1 when it is this one */
+	int own_mntns;    /* ... and this one, to come back to */
 	int mode_fd; /* the mode's own descriptor from prepare to mount (closed by the caller) */
 };
 
@@ -65,8 +75,16 @@ struct srfs_share_mode_ops {
 	const char *helper;
 	/* Fills in the record's fields of this mode before it is saved (NULL: none). */
 	int (*prepare)(struct srfs_share_op *op);
-	/* Mounts the share at op->target_fd (with srfs_mount_attach), setting share->mount. */
-	int (*mount)(struct srfs_share_op *op);
+	/*
+	 * Makes the share's mount, detached (attributes set, not yet visible
+	 * anywhere): its descriptor, which the share layer attaches at the
+	 * target (in the target's mount namespace when there is one).  -ENOSYS
+	 * (not logged) on kernels without the new mount API, when the mode has
+	 * mount_classic.
+	 */
+	int (*make_mount)(struct srfs_share_op *op);
+	/* Mounts the share at op->target_fd without the new mount API (NULL: none). */
+	int (*mount_classic)(struct srfs_share_op *op);
 	/*
 	 * Is NAME in the directory DIRFD ("" for DIRFD itself) the root of share
 	 * S's mount?  1, 0, -ENOTDIR when it is not a directory (or is a symbolic

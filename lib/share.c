@@ -4,7 +4,9 @@
  * differs between modes is in their table (share-mode.h).
  */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/magic.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -195,6 +197,73 @@ static int run_mode_helper(const struct srfs_share_mode_ops *ops, const char *co
 	return srfs_run_tool(ops->helper, args);
 }
 
+/* Enters the mount namespace NS (a descriptor). */
+static int enter_namespace(int ns)
+{
+	if (setns(ns, CLONE_NEWNS) < 0)
+		return log_errno(negative_errno(), "cannot enter the target's mount namespace");
+	return 0;
+}
+
+/*
+ * Makes the share's mount and attaches it at the target: in the target's
+ * mount namespace when it has one, entered for that alone.
+ */
+static int mount_share(struct srfs_share_op *op, const struct srfs_share_mode_ops *ops)
+{
+	struct srfs_share *s = op->share;
+	int mnt = ops->make_mount(op);
+
+	if (mnt == -ENOSYS && ops->mount_classic && op->target_mntns < 0)
+		return ops->mount_classic(op);
+	if (mnt == -ENOSYS) {
+		log_error("cannot share at %s: this kernel has no open_tree (Linux 5.2 or later is "
+			  "needed)",
+			  s->target);
+		return mnt;
+	}
+	if (mnt < 0)
+		return mnt;
+	if (op->target_mntns < 0)
+		return srfs_mount_attach(mnt, op->target_fd, s->target, &s->mount);
+	int r = enter_namespace(op->target_mntns);
+	if (r < 0) {
+		close(mnt);
+		return r;
+	}
+	r = srfs_mount_attach(mnt, op->target_fd, s->target, &s->mount);
+	int q = enter_namespace(op->own_mntns);
+	if (q < 0)
+		/* Not back where the records are: nothing more can be done safely. */
+		abort();
+	return r;
+}
+
+/*
+ * Opens TARGET in the mount namespace NS (a descriptor; 0 or less: here) and
+ * gives the descriptor of this one (-1 when NS is), and NS's inode.
+ */
+static int open_target(const char *target, int ns, int *target_fd, char **path, int *own_ns,
+		       uint64_t *ns_ino)
+{
+	struct stat st;
+	*own_ns = -1;
+	*ns_ino = 0;
+	if (ns <= 0)
+		return srfs_path_open_dir_checked("target", target, target_fd, path);
+	*own_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (*own_ns < 0 || fstat(ns, &st) < 0)
+		return log_errno(negative_errno(), "cannot open the mount namespaces");
+	*ns_ino = st.st_ino;
+	int r = enter_namespace(ns);
+	if (r < 0)
+		return r;
+	r = srfs_path_open_dir_checked("target", target, target_fd, path);
+	if (enter_namespace(*own_ns) < 0)
+		abort();
+	return r;
+}
+
 /* Makes share S (its lock and its image's lock held); OLD is what an interrupted one left. */
 static int make_share(struct srfs_share_op *op, const struct srfs_share_mode_ops *ops)
 {
@@ -215,7 +284,7 @@ static int make_share(struct srfs_share_op *op, const struct srfs_share_mode_ops
 	if (r < 0)
 		goto fail;
 	srfs_crash_point("rootfs-share:record");
-	r = ops->mount(op);
+	r = mount_share(op, ops);
 	if (r < 0)
 		goto fail;
 	srfs_crash_point("rootfs-share:mount");
@@ -244,7 +313,7 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 	_cleanup_(srfs_active_image_clear) struct srfs_active_image active = { 0 };
 	_cleanup_(srfs_share_clear) struct srfs_share old = { 0 };
 	_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
-	_cleanup_close_ int target_fd = -1;
+	_cleanup_close_ int target_fd = -1, own_ns = -1;
 	int r;
 
 	if (!o)
@@ -264,7 +333,7 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 	r = wanted_label(o->context, label_buf, sizeof(label_buf), &label);
 	if (r < 0)
 		return r;
-	r = srfs_path_open_dir_checked("target", target_arg, &target_fd, &s.target);
+	r = open_target(target_arg, o->target_mntns, &target_fd, &s.target, &own_ns, &s.mntns);
 	if (r < 0)
 		return r;
 	/* Only the runtime directory: the catalog is image-activate's business. */
@@ -301,7 +370,9 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 	s.since = (uint64_t)time(NULL);
 	struct srfs_share_op op = { .st = st, .o = o, .active = &active,
 				    .old = old.target ? &old : NULL, .share = &s,
-				    .target_fd = target_fd, .mode_fd = -1 };
+				    .target_fd = target_fd, .mode_fd = -1,
+				    .target_mntns = o->target_mntns > 0 ? o->target_mntns : -1,
+				    .own_mntns = own_ns };
 	r = make_share(&op, ops);
 	closep(&op.mode_fd);
 	if (r < 0)
@@ -317,7 +388,15 @@ enum share_place {
 	SHARE_GONE,      /* not mounted (in this mount namespace) */
 	SHARE_AT_TARGET, /* at its target, reached without symbolic links */
 	SHARE_ELSEWHERE, /* mounted, but its target's path does not lead to it now */
+	SHARE_OTHER_NS,  /* in another mount namespace: not to be judged from here */
 };
+
+/* Is share S in another mount namespace than this process's? */
+static bool in_other_namespace(const struct srfs_share *s)
+{
+	struct stat st;
+	return s->mntns && (stat("/proc/self/ns/mnt", &st) < 0 || st.st_ino != s->mntns);
+}
 
 /*
  * Opens the directory holding PATH without following any symbolic link, and
@@ -358,6 +437,8 @@ static int locate(const struct srfs_share *s, int *parent_fd, const char **name,
 
 	if (!ops)
 		return -EBADMSG;
+	if (in_other_namespace(s))
+		return SHARE_OTHER_NS;
 	int r = open_parent(s->target, &pfd, name);
 	if (r == 0)
 		r = share_mounted_at(pfd, *name, s, ops);
@@ -437,6 +518,12 @@ int srfs_share_unmount(const struct srfs_share *s, bool lazy)
 	if (r == SHARE_GONE) {
 		log_verbose("share %s was no longer mounted at %s", s->id, s->target);
 		return 0;
+	}
+	if (r == SHARE_OTHER_NS) {
+		log_error("the share of container %s is in mount namespace %" PRIu64 ": release it "
+			  "there (umount.shared-rootfs -N)",
+			  s->id, s->mntns);
+		return -EREMOTE;
 	}
 	if (r == SHARE_AT_TARGET)
 		r = unmount_at(s, parent, name, s->target, lazy);

@@ -40,8 +40,9 @@ int srfs_share_release(struct srfs_state *st, const char *id, const char *target
 		       const struct srfs_release_options *o);
 
 /*
- * Is share S's mount at its target?  1, 0, or -ELOOP (logged) when a symbolic
- * link is in the way now.  The path is walked without following links.
+ * Is share S's mount there?  1 (also when it is in another mount namespace,
+ * which cannot be judged from here), 0, or -ELOOP (logged) when a symbolic
+ * link is in the way now and its mount id is not known.
  */
 int srfs_share_mounted(const struct srfs_share *s);
 /* Unmounts share S's own mount if it is there (LAZY: detach it even when busy). */
