@@ -20,160 +20,6 @@
 #include "size.h"
 #include "util.h"
 
-#define IMAGES_DIR "images"
-#define SNAPSHOTS_DIR "snapshots"
-
-static const struct srfs_record_key pool_keys[] = {
-	{ "version", true },
-	{ "dm_name", true },
-	{ "data", true },
-	{ "data_type", true },
-	{ "data_created", true },
-	{ "data_size", true },
-	{ "metadata", true },
-	{ "metadata_type", true },
-	{ "metadata_created", true },
-	{ "metadata_size", true },
-	{ "chunk_size", true },
-	{ "low_water_mark", true },
-	{ "error_if_no_space", true },
-	{ "discard", true },
-	{ "zero_blocks", true },
-	{ "created", true },
-	{ 0 },
-};
-
-void srfs_pool_clear(struct srfs_pool *pool)
-{
-	free(pool->data.path);
-	free(pool->metadata.path);
-	*pool = (struct srfs_pool){ 0 };
-}
-
-static int get_bool(const struct srfs_record *rec, const char *key, bool *out)
-{
-	const char *v = srfs_record_get(rec, key);
-	if (!v || (!streq(v, "0") && !streq(v, "1")))
-		return -EINVAL;
-	*out = streq(v, "1");
-	return 0;
-}
-
-static int load_device(const struct srfs_record *rec, const char *role,
-		       struct srfs_pool_device *d)
-{
-	char key[32];
-	const char *type;
-
-	d->path = strdup(srfs_record_get(rec, role));
-	snprintf(key, sizeof(key), "%s_type", role);
-	type = srfs_record_get(rec, key);
-	if (!d->path || d->path[0] != '/' || !type || (!streq(type, "file") && !streq(type, "block")))
-		return -EINVAL;
-	d->is_file = streq(type, "file");
-	snprintf(key, sizeof(key), "%s_created", role);
-	if (get_bool(rec, key, &d->created) < 0)
-		return -EINVAL;
-	snprintf(key, sizeof(key), "%s_size", role);
-	return srfs_record_get_u64(rec, key, &d->size);
-}
-
-int srfs_pool_load(int catalog_fd, const char *name, struct srfs_pool *pool)
-{
-	_cleanup_record_ struct srfs_record rec = { 0 };
-	_cleanup_close_ int dir = -1;
-	char err[256];
-	const char *v;
-	int r;
-
-	srfs_pool_clear(pool);
-	dir = openat(catalog_fd, SRFS_POOLS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dir < 0)
-		return errno == ENOENT ? -ENOENT : log_errno(negative_errno(), "cannot open the pool catalog");
-	r = srfs_record_load(dir, name, pool_keys, &rec, err, sizeof(err));
-	if (r == -ENOENT)
-		return r;
-	if (r == -EBADMSG) {
-		log_error("catalog record of pool %s is corrupt: %s", name, err);
-		return r;
-	}
-	if (r < 0)
-		return log_errno(r, "cannot read the catalog record of pool %s", name);
-
-	snprintf(pool->name, sizeof(pool->name), "%s", name);
-	v = srfs_record_get(&rec, "dm_name");
-	if (strlen(v) > SRFS_DM_NAME_MAX || !*v)
-		goto corrupt;
-	snprintf(pool->dm_name, sizeof(pool->dm_name), "%s", v);
-	if (load_device(&rec, "data", &pool->data) < 0 ||
-	    load_device(&rec, "metadata", &pool->metadata) < 0 ||
-	    srfs_record_get_u64(&rec, "chunk_size", &pool->chunk_size) < 0 ||
-	    !srfs_thin_chunk_valid(pool->chunk_size) ||
-	    srfs_record_get_u64(&rec, "low_water_mark", &pool->low_water_mark) < 0 ||
-	    get_bool(&rec, "error_if_no_space", &pool->error_if_no_space) < 0 ||
-	    get_bool(&rec, "discard", &pool->discard) < 0 ||
-	    get_bool(&rec, "zero_blocks", &pool->zero_blocks) < 0 ||
-	    srfs_record_get_u64(&rec, "created", &pool->created) < 0)
-		goto corrupt;
-	return 0;
-corrupt:
-	log_error("catalog record of pool %s is corrupt: a value is malformed", name);
-	srfs_pool_clear(pool);
-	return -EBADMSG;
-}
-
-static int save_device(struct srfs_record *rec, const char *role,
-		       const struct srfs_pool_device *d)
-{
-	char key[32];
-	int r = srfs_record_set(rec, role, d->path);
-	snprintf(key, sizeof(key), "%s_type", role);
-	if (r == 0)
-		r = srfs_record_set(rec, key, d->is_file ? "file" : "block");
-	snprintf(key, sizeof(key), "%s_created", role);
-	if (r == 0)
-		r = srfs_record_set(rec, key, d->created ? "1" : "0");
-	snprintf(key, sizeof(key), "%s_size", role);
-	if (r == 0)
-		r = srfs_record_set_u64(rec, key, d->size);
-	return r;
-}
-
-static int pool_save(struct srfs_state *st, const struct srfs_pool *pool)
-{
-	_cleanup_record_ struct srfs_record rec = { 0 };
-	_cleanup_close_ int dir = -1;
-	int r;
-
-	r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_POOLS_DIR, true, &dir);
-	if (r < 0)
-		return r;
-	r = srfs_record_set(&rec, "version", "1");
-	if (r == 0)
-		r = srfs_record_set(&rec, "dm_name", pool->dm_name);
-	if (r == 0)
-		r = save_device(&rec, "data", &pool->data);
-	if (r == 0)
-		r = save_device(&rec, "metadata", &pool->metadata);
-	if (r == 0)
-		r = srfs_record_set_u64(&rec, "chunk_size", pool->chunk_size);
-	if (r == 0)
-		r = srfs_record_set_u64(&rec, "low_water_mark", pool->low_water_mark);
-	if (r == 0)
-		r = srfs_record_set(&rec, "error_if_no_space", pool->error_if_no_space ? "1" : "0");
-	if (r == 0)
-		r = srfs_record_set(&rec, "discard", pool->discard ? "1" : "0");
-	if (r == 0)
-		r = srfs_record_set(&rec, "zero_blocks", pool->zero_blocks ? "1" : "0");
-	if (r == 0)
-		r = srfs_record_set_u64(&rec, "created", pool->created);
-	if (r == 0)
-		r = srfs_record_save(dir, pool->name, &rec, SRFS_RECORD_DURABLE);
-	if (r < 0)
-		return log_errno(r, "cannot write the catalog record of pool %s", pool->name);
-	return 0;
-}
-
 /* ---- the devices under a pool ------------------------------------------------ */
 
 struct opened_device {
@@ -462,13 +308,6 @@ static int record_devices(struct srfs_pool *pool, const struct opened_device *da
 	return 0;
 }
 
-static void pool_forget(struct srfs_state *st, const char *name)
-{
-	_cleanup_close_ int dir = -1;
-	if (srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_POOLS_DIR, false, &dir) == 0)
-		srfs_record_remove(dir, name, SRFS_RECORD_DURABLE);
-}
-
 /* An option as given (>= 0), else the catalog's value for a known pool, else the default. */
 static uint64_t pick(int64_t option, uint64_t catalog_value, uint64_t fallback, bool known)
 {
@@ -508,7 +347,7 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 			return -ENOENT;
 		}
 		snprintf(pool.name, sizeof(pool.name), "%s", name);
-		r = srfs_dm_name(pool.dm_name, sizeof(pool.dm_name), "srfs-", name, NULL);
+		r = srfs_pool_dm_name(name, pool.dm_name, sizeof(pool.dm_name));
 		if (r < 0)
 			return log_errno(r, "cannot name the device of pool %s", name);
 		pool.chunk_size = o->chunk_size ? o->chunk_size : SRFS_THIN_CHUNK_DEFAULT;
@@ -592,7 +431,7 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 			/* Active but not recorded: a crash between activation and the catalog. */
 			r = record_devices(&pool, &data, &meta);
 			if (r == 0)
-				r = pool_save(&st, &pool);
+				r = srfs_pool_save(&st, &pool);
 			if (r < 0)
 				return r;
 		}
@@ -672,7 +511,7 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 
 	r = known ? 0 : record_devices(&pool, &data, &meta);
 	if (r == 0)
-		r = pool_save(&st, &pool);
+		r = srfs_pool_save(&st, &pool);
 	if (r == 0) {
 		srfs_crash_point("thinpool-create:record");
 		r = save_runtime(&st, &pool, devno, &data, &meta);
@@ -681,7 +520,7 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 		/* Undo in reverse: the device, then a catalog record this run wrote. */
 		srfs_dm_remove(pool.dm_name, false);
 		if (!known)
-			pool_forget(&st, name);
+			srfs_pool_forget(&st, name);
 		goto fail;
 	}
 	format_devno(a, sizeof(a), devno);
@@ -743,7 +582,7 @@ static int scan_thins(dev_t pool_devno, struct thin_scan *scan)
 static int catalog_images(int catalog_fd, const char *pool, unsigned *count, char *names,
 			  size_t names_size)
 {
-	static const char *const dirs[] = { IMAGES_DIR, SNAPSHOTS_DIR };
+	static const char *const dirs[] = { SRFS_IMAGES_DIR, SRFS_SNAPSHOTS_DIR };
 
 	*count = 0;
 	if (names)
@@ -923,12 +762,9 @@ int srfs_pool_remove(const char *name, bool force, bool wipe)
 			return log_errno(negative_errno(), "cannot remove %s", devs[i]->path);
 		log_verbose("removed %s", devs[i]->path);
 	}
-	_cleanup_close_ int cat_pools = -1;
-	r = srfs_state_subdir(st.catalog_fd, st.catalog_path, SRFS_POOLS_DIR, false, &cat_pools);
-	if (r == 0)
-		r = srfs_record_remove(cat_pools, name, SRFS_RECORD_DURABLE);
+	r = srfs_pool_forget(&st, name);
 	if (r < 0)
-		return log_errno(r, "cannot remove pool %s from the catalog", name);
+		return r;
 	log_info("pool %s wiped", name);
 	return 0;
 }

@@ -22,10 +22,9 @@
 
 #include <stdint.h>
 
-#include "image.h"
-#include "pool.h"
-
-#define SRFS_INTENTS_DIR "intents"
+#include "catalog.h"
+#include "state.h"
+#include "thin.h"
 
 /* Finishes an interrupted transaction of POOL, if there is one. */
 int srfs_thinid_recover(struct srfs_state *st, const struct srfs_pool *pool);
