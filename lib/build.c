@@ -17,6 +17,7 @@
 #include "image.h"
 #include "lock.h"
 #include "log.h"
+#include "pooltx.h"
 #include "populate.h"
 #include "probe.h"
 #include "size.h"
@@ -77,7 +78,7 @@ static int make_filesystem(const char *fs, const char *mkfs_options, const char 
 struct build {
 	const struct srfs_image_create_options *o;
 	struct srfs_state st;
-	struct srfs_pool pool;
+	struct srfs_pool_tx tx; /* the catalog and pool locks, the pool */
 	struct srfs_image img;
 	struct srfs_image parent;
 	char build_dm[SRFS_DM_NAME_MAX + 1];
@@ -95,9 +96,9 @@ static int build_device_create(struct build *b)
 	dev_t devno;
 	int r;
 
-	r = srfs_dm_info(b->pool.dm_name, &pool_info);
+	r = srfs_dm_info(b->tx.pool.dm_name, &pool_info);
 	if (r < 0)
-		return log_errno(r, "cannot look up device %s", b->pool.dm_name);
+		return log_errno(r, "cannot look up device %s", b->tx.pool.dm_name);
 	snprintf(params, sizeof(params), "%u:%u %" PRIu64, major(pool_info.devno),
 		 minor(pool_info.devno), b->img.device_id);
 	struct srfs_dm_target target = {
@@ -199,7 +200,7 @@ static int clear_incomplete(struct build *b, const struct srfs_image *old)
 	log_info("removing what an interrupted image-create of %s left", old->name);
 	r = srfs_image_build_device_remove(b->build_dm);
 	if (r == 0)
-		r = srfs_thinid_delete(&b->st, &b->pool, old);
+		r = srfs_thinid_delete(&b->st, &b->tx.pool, old);
 	if (r == 0)
 		build_dir_remove(b);
 	return r;
@@ -252,16 +253,14 @@ static void build_undo(struct build *b)
 	if (b->device_made && srfs_image_build_device_remove(b->build_dm) < 0)
 		return;
 	build_dir_remove(b);
-	if (b->thin_made && srfs_thinid_delete(&b->st, &b->pool, &b->img) == 0)
+	if (b->thin_made && srfs_thinid_delete(&b->st, &b->tx.pool, &b->img) == 0)
 		log_verbose("removed the thin device of image %s again", b->img.name);
 }
 
 static int create_in_pool(const char *name, const struct srfs_image_create_options *o)
 {
-	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
 	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
-	struct build b = { .o = o, .st = SRFS_STATE_INIT, .tar_fd = -1 };
+	struct build b = { .o = o, .st = SRFS_STATE_INIT, .tx = SRFS_POOL_TX_INIT, .tar_fd = -1 };
 	_cleanup_(srfs_image_clear) struct srfs_image old = { 0 };
 	char size_text[32];
 	int r;
@@ -282,24 +281,11 @@ static int create_in_pool(const char *name, const struct srfs_image_create_optio
 	r = srfs_state_open(&b.st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
 	if (r < 0)
 		goto out;
-	r = srfs_lock_take(&catalog_lock, &b.st, SRFS_LOCK_CATALOG, NULL, false);
-	if (r == 0)
-		r = srfs_lock_take(&pool_lock, &b.st, SRFS_LOCK_POOL, o->pool, false);
+	r = srfs_pool_tx_begin(&b.st, o->pool, SRFS_POOL_TX_ACTIVE | SRFS_POOL_TX_RECOVER, &b.tx);
 	if (r == 0)
 		r = srfs_lock_take(&image_lock, &b.st, SRFS_LOCK_IMAGE, name, false);
-	if (r < 0)
-		goto out;
-	r = srfs_pool_load(b.st.catalog_fd, o->pool, &b.pool);
-	if (r == -ENOENT)
-		log_error("unknown pool %s", o->pool);
-	if (r < 0)
-		goto out;
-	r = srfs_image_dm_name(name, true, b.build_dm, sizeof(b.build_dm));
-	if (r < 0)
-		goto out;
-	r = srfs_thinid_pool_status(&b.pool, &(struct srfs_thin_pool_status){ 0 });
 	if (r == 0)
-		r = srfs_thinid_recover(&b.st, &b.pool);
+		r = srfs_image_dm_name(name, true, b.build_dm, sizeof(b.build_dm));
 	if (r < 0)
 		goto out;
 
@@ -343,7 +329,7 @@ static int create_in_pool(const char *name, const struct srfs_image_create_optio
 		snprintf(img->fs, sizeof(img->fs), "%s", o->fs);
 		img->size = (o->size + 4095) / 4096 * 4096;
 	}
-	r = srfs_thinid_pool_usable(&b.pool);
+	r = srfs_thinid_pool_usable(&b.tx.pool);
 	if (r < 0)
 		goto out;
 
@@ -356,10 +342,10 @@ static int create_in_pool(const char *name, const struct srfs_image_create_optio
 			r = srfs_dm_info(origin_dm, &info);
 		if (r < 0)
 			goto out;
-		r = srfs_thinid_create(&b.st, &b.pool, img, &b.parent.device_id,
+		r = srfs_thinid_create(&b.st, &b.tx.pool, img, &b.parent.device_id,
 				       info.exists ? origin_dm : "");
 	} else {
-		r = srfs_thinid_create(&b.st, &b.pool, img, NULL, NULL);
+		r = srfs_thinid_create(&b.st, &b.tx.pool, img, NULL, NULL);
 	}
 	if (r < 0)
 		goto out;
@@ -396,7 +382,7 @@ static int create_in_pool(const char *name, const struct srfs_image_create_optio
 fail:
 	img->sealed = false;
 	struct srfs_thin_pool_status status;
-	bool full = srfs_thinid_pool_status(&b.pool, &status) == 0 &&
+	bool full = srfs_thinid_pool_status(&b.tx.pool, &status) == 0 &&
 		    (streq(status.mode, "out_of_data_space") || status.data_used >= status.data_total);
 	build_undo(&b);
 	if (full)
@@ -406,7 +392,7 @@ out:
 	free(b.mount_dir);
 	srfs_image_clear(&b.img);
 	srfs_image_clear(&b.parent);
-	srfs_pool_clear(&b.pool);
+	srfs_pool_tx_end(&b.tx);
 	srfs_state_close(&b.st);
 	return r;
 }

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "loop.h"
 #include "pool.h"
+#include "pooltx.h"
 #include "probe.h"
 #include "record.h"
 #include "size.h"
@@ -267,11 +268,10 @@ int srfs_pool_restore_runtime(struct srfs_state *st, const struct srfs_pool *poo
 
 /*
  * What every command that changes a pool does first: device-mapper present,
- * state directories open, the catalog lock and the pool's lock held (in that
- * order, see lock.h), and the catalog record loaded (-ENOENT: not known).
+ * state directories open, and the pool transaction begun (pooltx.h).
  */
-static int pool_begin(const char *name, struct srfs_state *st, struct srfs_lock *catalog_lock,
-		      struct srfs_lock *pool_lock, struct srfs_pool *pool)
+static int pool_begin(const char *name, unsigned flags, struct srfs_state *st,
+		      struct srfs_pool_tx *tx)
 {
 	int r = srfs_dm_available(false);
 	if (r < 0)
@@ -279,13 +279,7 @@ static int pool_begin(const char *name, struct srfs_state *st, struct srfs_lock 
 	r = srfs_state_open(st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
 	if (r < 0)
 		return r;
-	r = srfs_lock_take(catalog_lock, st, SRFS_LOCK_CATALOG, NULL, false);
-	if (r < 0)
-		return r;
-	r = srfs_lock_take(pool_lock, st, SRFS_LOCK_POOL, name, false);
-	if (r < 0)
-		return r;
-	return srfs_pool_load(st->catalog_fd, name, pool);
+	return srfs_pool_tx_begin(st, name, flags, tx);
 }
 
 /* ---- thinpool-create ---------------------------------------------------------- */
@@ -324,9 +318,8 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 	if (!o)
 		o = &defaults;
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
-	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
+	struct srfs_pool *pool = &tx.pool;
 	_cleanup_(opened_device_close) struct opened_device data = { .fd = -1, .loop.fd = -1 };
 	_cleanup_(opened_device_close) struct opened_device meta = { .fd = -1, .loop.fd = -1 };
 	struct srfs_dm_info info;
@@ -336,7 +329,7 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 	dev_t devno;
 	int r;
 
-	r = pool_begin(name, &st, &catalog_lock, &pool_lock, &pool);
+	r = pool_begin(name, SRFS_POOL_TX_UNKNOWN_OK, &st, &tx);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	known = r == 0;
@@ -346,31 +339,31 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 				  name);
 			return -ENOENT;
 		}
-		snprintf(pool.name, sizeof(pool.name), "%s", name);
-		r = srfs_pool_dm_name(name, pool.dm_name, sizeof(pool.dm_name));
+		snprintf(pool->name, sizeof(pool->name), "%s", name);
+		r = srfs_pool_dm_name(name, pool->dm_name, sizeof(pool->dm_name));
 		if (r < 0)
 			return log_errno(r, "cannot name the device of pool %s", name);
-		pool.chunk_size = o->chunk_size ? o->chunk_size : SRFS_THIN_CHUNK_DEFAULT;
-		pool.created = (uint64_t)time(NULL);
-	} else if (o->chunk_size && o->chunk_size != pool.chunk_size) {
+		pool->chunk_size = o->chunk_size ? o->chunk_size : SRFS_THIN_CHUNK_DEFAULT;
+		pool->created = (uint64_t)time(NULL);
+	} else if (o->chunk_size && o->chunk_size != pool->chunk_size) {
 		char s[32];
 		log_error("pool %s has a chunk size of %s, which cannot be changed", name,
-			  srfs_size_format(s, sizeof(s), pool.chunk_size));
+			  srfs_size_format(s, sizeof(s), pool->chunk_size));
 		return -EINVAL;
 	}
-	pool.low_water_mark =
-		pick(o->low_water_mark, pool.low_water_mark, SRFS_THIN_LOW_WATER_DEFAULT, known);
-	pool.error_if_no_space = pick(o->error_if_no_space, pool.error_if_no_space, false, known);
-	pool.discard = pick(o->discard, pool.discard, true, known);
-	pool.zero_blocks = pick(o->zero_blocks, pool.zero_blocks, false, known);
+	pool->low_water_mark =
+		pick(o->low_water_mark, pool->low_water_mark, SRFS_THIN_LOW_WATER_DEFAULT, known);
+	pool->error_if_no_space = pick(o->error_if_no_space, pool->error_if_no_space, false, known);
+	pool->discard = pick(o->discard, pool->discard, true, known);
+	pool->zero_blocks = pick(o->zero_blocks, pool->zero_blocks, false, known);
 
-	r = srfs_dm_info(pool.dm_name, &info);
+	r = srfs_dm_info(pool->dm_name, &info);
 	if (r < 0)
-		return log_errno(r, "cannot look up device %s", pool.dm_name);
+		return log_errno(r, "cannot look up device %s", pool->dm_name);
 
 	/* The devices: as given, or as the catalog has them. */
-	const char *data_path = o->data_path ? o->data_path : pool.data.path;
-	const char *meta_path = o->metadata_path ? o->metadata_path : pool.metadata.path;
+	const char *data_path = o->data_path ? o->data_path : pool->data.path;
+	const char *meta_path = o->metadata_path ? o->metadata_path : pool->metadata.path;
 	r = open_device("data", data_path, o->data_size, known ? name : NULL, info.exists,
 			&data);
 	if (r < 0)
@@ -381,7 +374,7 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 		goto fail;
 	if (known) {
 		const struct opened_device *given[] = { &data, &meta };
-		const struct srfs_pool_device *recorded[] = { &pool.data, &pool.metadata };
+		const struct srfs_pool_device *recorded[] = { &pool->data, &pool->metadata };
 		for (int i = 0; i < 2; i++) {
 			if (!streq(given[i]->path, recorded[i]->path)) {
 				log_error("pool %s was created with %s %s, not %s", name,
@@ -411,11 +404,11 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 	if (info.exists) {
 		char type[32];
 		struct srfs_thin_pool_table live;
-		r = srfs_dm_get_target(pool.dm_name, false, type, sizeof(type), table_text,
+		r = srfs_dm_get_target(pool->dm_name, false, type, sizeof(type), table_text,
 				       sizeof(table_text), NULL);
 		if (r < 0 || !streq(type, "thin-pool") ||
 		    srfs_thin_pool_table_parse(table_text, &live) < 0) {
-			log_error("device %s exists but is not a thin pool", pool.dm_name);
+			log_error("device %s exists but is not a thin pool", pool->dm_name);
 			r = -EEXIST;
 			goto fail;
 		}
@@ -429,9 +422,9 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 		}
 		if (!known) {
 			/* Active but not recorded: a crash between activation and the catalog. */
-			r = record_devices(&pool, &data, &meta);
+			r = record_devices(pool, &data, &meta);
 			if (r == 0)
-				r = srfs_pool_save(&st, &pool);
+				r = srfs_pool_save(&st, pool);
 			if (r < 0)
 				return r;
 		}
@@ -445,12 +438,12 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 		goto fail;
 	bool existing = known || srfs_thin_has_superblock(block, sizeof(block));
 	if (!existing) {
-		uint64_t need = srfs_thin_metadata_min(data.size, pool.chunk_size);
+		uint64_t need = srfs_thin_metadata_min(data.size, pool->chunk_size);
 		char s1[32], s2[32], s3[32];
-		if (data.size < pool.chunk_size * 2) {
+		if (data.size < pool->chunk_size * 2) {
 			log_error("data %s is too small for a pool (%s; at least two chunks of %s)",
 				  data.path, srfs_size_format(s1, sizeof(s1), data.size),
-				  srfs_size_format(s2, sizeof(s2), pool.chunk_size));
+				  srfs_size_format(s2, sizeof(s2), pool->chunk_size));
 			r = -EINVAL;
 			goto fail;
 		}
@@ -459,7 +452,7 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 				  "at least %s (48 bytes per chunk, 2M minimum)",
 				  meta.path, srfs_size_format(s1, sizeof(s1), meta.size),
 				  srfs_size_format(s2, sizeof(s2), data.size),
-				  srfs_size_format(s3, sizeof(s3), pool.chunk_size),
+				  srfs_size_format(s3, sizeof(s3), pool->chunk_size),
 				  srfs_size_format(b, sizeof(b), need));
 			r = -EINVAL;
 			goto fail;
@@ -484,41 +477,41 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 	struct srfs_thin_pool_table table = {
 		.metadata = meta.devno,
 		.data = data.devno,
-		.chunk_sectors = pool.chunk_size / 512,
-		.low_water_mark = pool.low_water_mark,
-		.zero_blocks = pool.zero_blocks,
-		.discard = pool.discard,
-		.error_if_no_space = pool.error_if_no_space,
+		.chunk_sectors = pool->chunk_size / 512,
+		.low_water_mark = pool->low_water_mark,
+		.zero_blocks = pool->zero_blocks,
+		.discard = pool->discard,
+		.error_if_no_space = pool->error_if_no_space,
 	};
 	r = srfs_thin_pool_table_format(&table, table_text, sizeof(table_text));
 	if (r < 0)
 		goto fail;
 	struct srfs_dm_target target = {
 		.start = 0,
-		.length = data.size / pool.chunk_size * pool.chunk_size / 512,
+		.length = data.size / pool->chunk_size * pool->chunk_size / 512,
 		.type = "thin-pool",
 		.params = table_text,
 	};
-	log_debug("creating %s: 0 %" PRIu64 " thin-pool %s", pool.dm_name, target.length,
+	log_debug("creating %s: 0 %" PRIu64 " thin-pool %s", pool->dm_name, target.length,
 		  table_text);
-	r = srfs_dm_create(pool.dm_name, &target, false, &devno);
+	r = srfs_dm_create(pool->dm_name, &target, false, &devno);
 	if (r < 0) {
 		log_errno(r, "cannot activate pool %s (device %s; the kernel log says why)", name,
-			  pool.dm_name);
+			  pool->dm_name);
 		goto fail;
 	}
 	srfs_crash_point("thinpool-create:device");
 
-	r = known ? 0 : record_devices(&pool, &data, &meta);
+	r = known ? 0 : record_devices(pool, &data, &meta);
 	if (r == 0)
-		r = srfs_pool_save(&st, &pool);
+		r = srfs_pool_save(&st, pool);
 	if (r == 0) {
 		srfs_crash_point("thinpool-create:record");
-		r = save_runtime(&st, &pool, devno, &data, &meta);
+		r = save_runtime(&st, pool, devno, &data, &meta);
 	}
 	if (r < 0) {
 		/* Undo in reverse: the device, then a catalog record this run wrote. */
-		srfs_dm_remove(pool.dm_name, false);
+		srfs_dm_remove(pool->dm_name, false);
 		if (!known)
 			srfs_pool_forget(&st, name);
 		goto fail;
@@ -527,10 +520,10 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 	if (existing && !known)
 		log_info("pool %s activated from metadata %s, which already held it, without "
 			 "changes (device %s, %s)",
-			 name, meta.path, pool.dm_name, a);
+			 name, meta.path, pool->dm_name, a);
 	else
 		log_info("pool %s %s (device %s, %s)", name, existing ? "activated" : "created",
-			 pool.dm_name, a);
+			 pool->dm_name, a);
 	return 0;
 
 fail:
@@ -694,26 +687,21 @@ int srfs_pool_report(const char *name,
 int srfs_pool_remove(const char *name, bool force, bool wipe)
 {
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
-	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
+	struct srfs_pool *pool = &tx.pool;
 	struct srfs_dm_info info;
 	struct thin_scan scan;
 	char images[512];
 	unsigned n_images;
 	int r;
 
-	r = pool_begin(name, &st, &catalog_lock, &pool_lock, &pool);
-	if (r == -ENOENT) {
-		log_error("unknown pool %s", name);
-		return r;
-	}
+	r = pool_begin(name, 0, &st, &tx);
 	if (r < 0)
 		return r;
 
-	r = srfs_dm_info(pool.dm_name, &info);
+	r = srfs_dm_info(pool->dm_name, &info);
 	if (r < 0)
-		return log_errno(r, "cannot look up device %s", pool.dm_name);
+		return log_errno(r, "cannot look up device %s", pool->dm_name);
 	if (info.exists) {
 		r = scan_thins(info.devno, &scan);
 		if (r < 0)
@@ -736,9 +724,9 @@ int srfs_pool_remove(const char *name, bool force, bool wipe)
 		}
 	}
 	if (info.exists) {
-		r = srfs_dm_remove(pool.dm_name, false);
+		r = srfs_dm_remove(pool->dm_name, false);
 		if (r == -EBUSY) {
-			log_error("pool %s is busy: device %s is still open", name, pool.dm_name);
+			log_error("pool %s is busy: device %s is still open", name, pool->dm_name);
 			return r;
 		}
 		if (r < 0)
@@ -754,7 +742,7 @@ int srfs_pool_remove(const char *name, bool force, bool wipe)
 
 	if (!wipe)
 		return 0;
-	const struct srfs_pool_device *devs[] = { &pool.data, &pool.metadata };
+	const struct srfs_pool_device *devs[] = { &pool->data, &pool->metadata };
 	for (int i = 0; i < 2; i++) {
 		if (!devs[i]->created)
 			continue;
