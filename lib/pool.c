@@ -310,29 +310,10 @@ static uint64_t pick(int64_t option, uint64_t catalog_value, uint64_t fallback, 
 	return known ? catalog_value : fallback;
 }
 
-int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
+/* The parameters of pool NAME: the catalog's for a KNOWN pool, else the options' or defaults. */
+static int settle_parameters(const char *name, const struct srfs_pool_create_options *o,
+			     bool known, struct srfs_pool *pool)
 {
-	static const struct srfs_pool_create_options defaults = {
-		.low_water_mark = -1, .error_if_no_space = -1, .discard = -1, .zero_blocks = -1,
-	};
-	if (!o)
-		o = &defaults;
-	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
-	struct srfs_pool *pool = &tx.pool;
-	_cleanup_(opened_device_close) struct opened_device data = { .fd = -1, .loop.fd = -1 };
-	_cleanup_(opened_device_close) struct opened_device meta = { .fd = -1, .loop.fd = -1 };
-	struct srfs_dm_info info;
-	char table_text[256], a[32], b[32];
-	unsigned char block[4096];
-	bool known;
-	dev_t devno;
-	int r;
-
-	r = pool_begin(name, SRFS_POOL_TX_UNKNOWN_OK, &st, &tx);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	known = r == 0;
 	if (!known) {
 		if (!o->data_path || !o->metadata_path) {
 			log_error("pool %s is not in the catalog: give --data and --metadata to create it",
@@ -340,7 +321,7 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 			return -ENOENT;
 		}
 		snprintf(pool->name, sizeof(pool->name), "%s", name);
-		r = srfs_pool_dm_name(name, pool->dm_name, sizeof(pool->dm_name));
+		int r = srfs_pool_dm_name(name, pool->dm_name, sizeof(pool->dm_name));
 		if (r < 0)
 			return log_errno(r, "cannot name the device of pool %s", name);
 		pool->chunk_size = o->chunk_size ? o->chunk_size : SRFS_THIN_CHUNK_DEFAULT;
@@ -356,179 +337,251 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 	pool->error_if_no_space = pick(o->error_if_no_space, pool->error_if_no_space, false, known);
 	pool->discard = pick(o->discard, pool->discard, true, known);
 	pool->zero_blocks = pick(o->zero_blocks, pool->zero_blocks, false, known);
+	return 0;
+}
 
-	r = srfs_dm_info(pool->dm_name, &info);
-	if (r < 0)
-		return log_errno(r, "cannot look up device %s", pool->dm_name);
-
-	/* The devices: as given, or as the catalog has them. */
+/*
+ * Opens the data and metadata devices, as given or as the catalog has them
+ * (KNOWN: they must be the recorded ones, of the recorded size), and
+ * refuses one device for both.  POOL_ACTIVE: the pool's device exists.
+ */
+static int open_devices(const struct srfs_pool *pool, const struct srfs_pool_create_options *o,
+			bool known, bool pool_active, struct opened_device *data,
+			struct opened_device *meta)
+{
 	const char *data_path = o->data_path ? o->data_path : pool->data.path;
 	const char *meta_path = o->metadata_path ? o->metadata_path : pool->metadata.path;
-	r = open_device("data", data_path, o->data_size, known ? name : NULL, info.exists,
-			&data);
+	const char *known_pool = known ? pool->name : NULL;
+	int r;
+
+	r = open_device("data", data_path, o->data_size, known_pool, pool_active, data);
+	if (r == 0)
+		r = open_device("metadata", meta_path, o->metadata_size, known_pool, pool_active,
+				meta);
 	if (r < 0)
-		goto fail;
-	r = open_device("metadata", meta_path, o->metadata_size, known ? name : NULL,
-			info.exists, &meta);
-	if (r < 0)
-		goto fail;
+		return r;
 	if (known) {
-		const struct opened_device *given[] = { &data, &meta };
+		const struct opened_device *given[] = { data, meta };
 		const struct srfs_pool_device *recorded[] = { &pool->data, &pool->metadata };
 		for (int i = 0; i < 2; i++) {
 			if (!streq(given[i]->path, recorded[i]->path)) {
-				log_error("pool %s was created with %s %s, not %s", name,
+				log_error("pool %s was created with %s %s, not %s", pool->name,
 					  given[i]->role, recorded[i]->path, given[i]->path);
-				r = -EINVAL;
-				goto fail;
+				return -EINVAL;
 			}
 			if (given[i]->size != recorded[i]->size) {
 				log_error("%s %s of pool %s has changed size (%" PRIu64
 					  " bytes, was %" PRIu64 ")",
-					  given[i]->role, given[i]->path, name, given[i]->size,
+					  given[i]->role, given[i]->path, pool->name, given[i]->size,
 					  recorded[i]->size);
-				r = -EINVAL;
-				goto fail;
+				return -EINVAL;
 			}
 		}
 	}
-	if (data.is_file == meta.is_file &&
-	    (data.is_file ? data.file_dev == meta.file_dev && data.file_ino == meta.file_ino
-			  : data.devno == meta.devno)) {
-		log_error("data and metadata are the same device %s", data.path);
-		r = -EINVAL;
-		goto fail;
+	if (data->is_file == meta->is_file &&
+	    (data->is_file ? data->file_dev == meta->file_dev && data->file_ino == meta->file_ino
+			   : data->devno == meta->devno)) {
+		log_error("data and metadata are the same device %s", data->path);
+		return -EINVAL;
 	}
+	return 0;
+}
 
-	/* Already active? */
-	if (info.exists) {
-		char type[32];
-		struct srfs_thin_pool_table live;
-		r = srfs_dm_get_target(pool->dm_name, false, type, sizeof(type), table_text,
-				       sizeof(table_text), NULL);
-		if (r < 0 || !streq(type, "thin-pool") ||
-		    srfs_thin_pool_table_parse(table_text, &live) < 0) {
-			log_error("device %s exists but is not a thin pool", pool->dm_name);
-			r = -EEXIST;
-			goto fail;
-		}
-		if (!is_same_device(live.data, &data) || !is_same_device(live.metadata, &meta)) {
-			format_devno(a, sizeof(a), live.data);
-			format_devno(b, sizeof(b), live.metadata);
-			log_error("pool %s is already active with other devices (data %s, metadata %s)",
-				  name, a, b);
-			r = -EEXIST;
-			goto fail;
-		}
-		if (!known) {
-			/* Active but not recorded: a crash between activation and the catalog. */
-			r = record_devices(pool, &data, &meta);
-			if (r == 0)
-				r = srfs_pool_save(&st, pool);
-			if (r < 0)
-				return r;
-		}
-		log_info("pool %s is already active", name);
-		return 0;
+/*
+ * The pool's device exists: it must be a thin pool on these devices.  One
+ * the catalog does not know (a crash between activation and the record) is
+ * recorded now.
+ */
+static int confirm_active(struct srfs_state *st, struct srfs_pool *pool, bool known,
+			  const struct opened_device *data, const struct opened_device *meta)
+{
+	struct srfs_thin_pool_table live;
+	char type[32], table_text[256], a[32], b[32];
+	int r;
+
+	r = srfs_dm_get_target(pool->dm_name, false, type, sizeof(type), table_text,
+			       sizeof(table_text), NULL);
+	if (r < 0 || !streq(type, "thin-pool") ||
+	    srfs_thin_pool_table_parse(table_text, &live) < 0) {
+		log_error("device %s exists but is not a thin pool", pool->dm_name);
+		return -EEXIST;
 	}
-
-	/* A new pool, or one whose metadata already holds a pool? */
-	r = read_first_block(&meta, block, sizeof(block));
-	if (r < 0)
-		goto fail;
-	bool existing = known || srfs_thin_has_superblock(block, sizeof(block));
-	if (!existing) {
-		uint64_t need = srfs_thin_metadata_min(data.size, pool->chunk_size);
-		char s1[32], s2[32], s3[32];
-		if (data.size < pool->chunk_size * 2) {
-			log_error("data %s is too small for a pool (%s; at least two chunks of %s)",
-				  data.path, srfs_size_format(s1, sizeof(s1), data.size),
-				  srfs_size_format(s2, sizeof(s2), pool->chunk_size));
-			r = -EINVAL;
-			goto fail;
-		}
-		if (meta.size < need) {
-			log_error("metadata %s is too small: %s for %s of data in %s chunks needs "
-				  "at least %s (48 bytes per chunk, 2M minimum)",
-				  meta.path, srfs_size_format(s1, sizeof(s1), meta.size),
-				  srfs_size_format(s2, sizeof(s2), data.size),
-				  srfs_size_format(s3, sizeof(s3), pool->chunk_size),
-				  srfs_size_format(b, sizeof(b), need));
-			r = -EINVAL;
-			goto fail;
-		}
-		if (meta.size > SRFS_THIN_METADATA_MAX)
-			log_info("metadata %s is larger than 16G; the kernel uses only 16G of it",
-				 meta.path);
-		if (!data.created && (r = check_no_signature(&data, o->force)) < 0)
-			goto fail;
-		if (!meta.created && (r = check_no_signature(&meta, o->force)) < 0)
-			goto fail;
+	if (!is_same_device(live.data, data) || !is_same_device(live.metadata, meta)) {
+		format_devno(a, sizeof(a), live.data);
+		format_devno(b, sizeof(b), live.metadata);
+		log_error("pool %s is already active with other devices (data %s, metadata %s)",
+			  pool->name, a, b);
+		return -EEXIST;
 	}
+	if (!known) {
+		r = record_devices(pool, data, meta);
+		if (r == 0)
+			r = srfs_pool_save(st, pool);
+		if (r < 0)
+			return r;
+	}
+	log_info("pool %s is already active", pool->name);
+	return 0;
+}
 
-	r = attach(&data);
-	if (r == 0)
-		r = attach(&meta);
-	if (r < 0)
-		goto fail;
-	if (!existing && (r = zero_metadata_header(&meta)) < 0)
-		goto fail;
+/* A new pool's devices: big enough, and (unless FORCE) carrying nothing else. */
+static int check_new_devices(const struct srfs_pool *pool, bool force,
+			     const struct opened_device *data, const struct opened_device *meta)
+{
+	uint64_t need = srfs_thin_metadata_min(data->size, pool->chunk_size);
+	char s1[32], s2[32], s3[32], s4[32];
+	int r;
 
+	if (data->size < pool->chunk_size * 2) {
+		log_error("data %s is too small for a pool (%s; at least two chunks of %s)",
+			  data->path, srfs_size_format(s1, sizeof(s1), data->size),
+			  srfs_size_format(s2, sizeof(s2), pool->chunk_size));
+		return -EINVAL;
+	}
+	if (meta->size < need) {
+		log_error("metadata %s is too small: %s for %s of data in %s chunks needs "
+			  "at least %s (48 bytes per chunk, 2M minimum)",
+			  meta->path, srfs_size_format(s1, sizeof(s1), meta->size),
+			  srfs_size_format(s2, sizeof(s2), data->size),
+			  srfs_size_format(s3, sizeof(s3), pool->chunk_size),
+			  srfs_size_format(s4, sizeof(s4), need));
+		return -EINVAL;
+	}
+	if (meta->size > SRFS_THIN_METADATA_MAX)
+		log_info("metadata %s is larger than 16G; the kernel uses only 16G of it",
+			 meta->path);
+	if (!data->created && (r = check_no_signature(data, force)) < 0)
+		return r;
+	if (!meta->created && (r = check_no_signature(meta, force)) < 0)
+		return r;
+	return 0;
+}
+
+/* The thin-pool device on the attached devices; its number into DEVNO. */
+static int create_pool_device(const struct srfs_pool *pool, const struct opened_device *data,
+			      const struct opened_device *meta, dev_t *devno)
+{
+	char table_text[256];
 	struct srfs_thin_pool_table table = {
-		.metadata = meta.devno,
-		.data = data.devno,
+		.metadata = meta->devno,
+		.data = data->devno,
 		.chunk_sectors = pool->chunk_size / 512,
 		.low_water_mark = pool->low_water_mark,
 		.zero_blocks = pool->zero_blocks,
 		.discard = pool->discard,
 		.error_if_no_space = pool->error_if_no_space,
 	};
-	r = srfs_thin_pool_table_format(&table, table_text, sizeof(table_text));
+	int r = srfs_thin_pool_table_format(&table, table_text, sizeof(table_text));
 	if (r < 0)
-		goto fail;
+		return r;
 	struct srfs_dm_target target = {
 		.start = 0,
-		.length = data.size / pool->chunk_size * pool->chunk_size / 512,
+		.length = data->size / pool->chunk_size * pool->chunk_size / 512,
 		.type = "thin-pool",
 		.params = table_text,
 	};
 	log_debug("creating %s: 0 %" PRIu64 " thin-pool %s", pool->dm_name, target.length,
 		  table_text);
-	r = srfs_dm_create(pool->dm_name, &target, false, &devno);
-	if (r < 0) {
-		log_errno(r, "cannot activate pool %s (device %s; the kernel log says why)", name,
-			  pool->dm_name);
-		goto fail;
-	}
+	r = srfs_dm_create(pool->dm_name, &target, false, devno);
+	if (r < 0)
+		return log_errno(r, "cannot activate pool %s (device %s; the kernel log says why)",
+				 pool->name, pool->dm_name);
+	return 0;
+}
+
+/*
+ * Activates the pool: a new one (its metadata header cleared), or one whose
+ * metadata already holds it (KNOWN, or a superblock found); then its catalog
+ * and runtime records.  The device is removed again when a record fails.
+ */
+static int activate(struct srfs_state *st, struct srfs_pool *pool,
+		    const struct srfs_pool_create_options *o, bool known,
+		    struct opened_device *data, struct opened_device *meta)
+{
+	unsigned char block[4096];
+	char devno_text[32];
+	dev_t devno;
+	int r;
+
+	r = read_first_block(meta, block, sizeof(block));
+	if (r < 0)
+		return r;
+	bool existing = known || srfs_thin_has_superblock(block, sizeof(block));
+	if (!existing && (r = check_new_devices(pool, o->force, data, meta)) < 0)
+		return r;
+	r = attach(data);
+	if (r == 0)
+		r = attach(meta);
+	if (r == 0 && !existing)
+		r = zero_metadata_header(meta);
+	if (r == 0)
+		r = create_pool_device(pool, data, meta, &devno);
+	if (r < 0)
+		return r;
 	srfs_crash_point("thinpool-create:device");
 
-	r = known ? 0 : record_devices(pool, &data, &meta);
+	r = known ? 0 : record_devices(pool, data, meta);
 	if (r == 0)
-		r = srfs_pool_save(&st, pool);
+		r = srfs_pool_save(st, pool);
 	if (r == 0) {
 		srfs_crash_point("thinpool-create:record");
-		r = save_runtime(&st, pool, devno, &data, &meta);
+		r = save_runtime(st, pool, devno, data, meta);
 	}
 	if (r < 0) {
 		/* Undo in reverse: the device, then a catalog record this run wrote. */
 		srfs_dm_remove(pool->dm_name, false);
 		if (!known)
-			srfs_pool_forget(&st, name);
-		goto fail;
+			srfs_pool_forget(st, pool->name);
+		return r;
 	}
-	format_devno(a, sizeof(a), devno);
+	format_devno(devno_text, sizeof(devno_text), devno);
 	if (existing && !known)
 		log_info("pool %s activated from metadata %s, which already held it, without "
 			 "changes (device %s, %s)",
-			 name, meta.path, pool->dm_name, a);
+			 pool->name, meta->path, pool->dm_name, devno_text);
 	else
-		log_info("pool %s %s (device %s, %s)", name, existing ? "activated" : "created",
-			 pool->dm_name, a);
+		log_info("pool %s %s (device %s, %s)", pool->name,
+			 existing ? "activated" : "created", pool->dm_name, devno_text);
 	return 0;
+}
 
-fail:
-	opened_device_undo(&data);
-	opened_device_undo(&meta);
+int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
+{
+	static const struct srfs_pool_create_options defaults = {
+		.low_water_mark = -1, .error_if_no_space = -1, .discard = -1, .zero_blocks = -1,
+	};
+	if (!o)
+		o = &defaults;
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
+	_cleanup_(opened_device_close) struct opened_device data = { .fd = -1, .loop.fd = -1 };
+	_cleanup_(opened_device_close) struct opened_device meta = { .fd = -1, .loop.fd = -1 };
+	struct srfs_pool *pool = &tx.pool;
+	struct srfs_dm_info info;
+	bool known;
+	int r;
+
+	/* No recovery: the pool's device may not exist yet. */
+	r = pool_begin(name, SRFS_POOL_TX_UNKNOWN_OK, &st, &tx);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	known = r == 0;
+	r = settle_parameters(name, o, known, pool);
+	if (r < 0)
+		return r;
+	r = srfs_dm_info(pool->dm_name, &info);
+	if (r < 0)
+		return log_errno(r, "cannot look up device %s", pool->dm_name);
+
+	r = open_devices(pool, o, known, info.exists, &data, &meta);
+	if (r == 0)
+		r = info.exists ? confirm_active(&st, pool, known, &data, &meta)
+				: activate(&st, pool, o, known, &data, &meta);
+	if (r < 0) {
+		/* Files this run created go again. */
+		opened_device_undo(&data);
+		opened_device_undo(&meta);
+	}
 	return r;
 }
 
