@@ -16,7 +16,7 @@
  * made, the record removed); one whose id moved is complete.  A removal is
  * always completed.  Container snapshots (rootfs-share --mode snapshot) go
  * through the same transactions.  Every function here expects the catalog and the pool
- * lock to be held and the pool to be active.
+ * lock to be held (a pool transaction, pooltx.h) and the pool to be active.
  */
 #pragma once
 
