@@ -18,6 +18,7 @@
 #include "lock.h"
 #include "log.h"
 #include "path.h"
+#include "pooltx.h"
 #include "populate.h"
 #include "probe.h"
 #include "size.h"
@@ -78,7 +79,8 @@ static int make_filesystem(const char *fs, const char *mkfs_options, const char 
 struct build {
 	const struct srfs_image_create_options *o;
 	struct srfs_state st;
-	struct srfs_pool pool;
+	struct srfs_pool_tx tx; /* the catalog and pool locks, the pool */
+	struct srfs_lock image_lock;
 	struct srfs_image img;
 	struct srfs_image parent;
 	char build_dm[SRFS_DM_NAME_MAX + 1];
@@ -96,9 +98,9 @@ static int build_device_create(struct build *b)
 	dev_t devno;
 	int r;
 
-	r = srfs_dm_info(b->pool.dm_name, &pool_info);
+	r = srfs_dm_info(b->tx.pool.dm_name, &pool_info);
 	if (r < 0)
-		return log_errno(r, "cannot look up device %s", b->pool.dm_name);
+		return log_errno(r, "cannot look up device %s", b->tx.pool.dm_name);
 	snprintf(params, sizeof(params), "%u:%u %" PRIu64, major(pool_info.devno),
 		 minor(pool_info.devno), b->img.device_id);
 	struct srfs_dm_target target = {
@@ -200,7 +202,7 @@ static int clear_incomplete(struct build *b, const struct srfs_image *old)
 	log_info("removing what an interrupted image-create of %s left", old->name);
 	r = srfs_image_build_device_remove(b->build_dm);
 	if (r == 0)
-		r = srfs_thinid_delete(&b->st, &b->pool, old);
+		r = srfs_thinid_delete(&b->st, &b->tx.pool, old);
 	if (r == 0)
 		build_dir_remove(b);
 	return r;
@@ -253,17 +255,150 @@ static void build_undo(struct build *b)
 	if (b->device_made && srfs_image_build_device_remove(b->build_dm) < 0)
 		return;
 	build_dir_remove(b);
-	if (b->thin_made && srfs_thinid_delete(&b->st, &b->pool, &b->img) == 0)
+	if (b->thin_made && srfs_thinid_delete(&b->st, &b->tx.pool, &b->img) == 0)
 		log_verbose("removed the thin device of image %s again", b->img.name);
+}
+
+static void build_clear(struct build *b)
+{
+	closep(&b->tar_fd);
+	free(b->mount_dir);
+	b->mount_dir = NULL;
+	srfs_image_clear(&b->img);
+	srfs_image_clear(&b->parent);
+	srfs_lock_release(&b->image_lock);
+	srfs_pool_tx_end(&b->tx);
+	srfs_state_close(&b->st);
+}
+
+/* The state, the pool transaction (the pool active and recovered) and the image's lock. */
+static int build_begin(struct build *b, const char *name)
+{
+	int r = srfs_dm_available(false);
+	if (r == 0)
+		r = srfs_state_open(&b->st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
+	if (r == 0)
+		r = srfs_pool_tx_begin(&b->st, b->o->pool,
+				       SRFS_POOL_TX_ACTIVE | SRFS_POOL_TX_RECOVER, &b->tx);
+	if (r == 0)
+		r = srfs_lock_take(&b->image_lock, &b->st, SRFS_LOCK_IMAGE, name, false);
+	if (r == 0)
+		r = srfs_image_dm_name(name, true, b->build_dm, sizeof(b->build_dm));
+	return r;
+}
+
+/* Refuses an image NAME that exists; clears what an interrupted creation of it left. */
+static int clear_old(struct build *b, const char *name)
+{
+	_cleanup_(srfs_image_clear) struct srfs_image old = { 0 };
+	int r = srfs_image_load(b->st.catalog_fd, name, &old);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (old.sealed || old.kind != SRFS_IMAGE_POOL || !streq(old.pool, b->o->pool)) {
+		log_error("image %s already exists", name);
+		return -EEXIST;
+	}
+	return clear_incomplete(b, &old);
+}
+
+/* The new image's record (not yet sealed): its own file system, or its parent's. */
+static int describe_image(struct build *b, const char *name)
+{
+	const struct srfs_image_create_options *o = b->o;
+	struct srfs_image *img = &b->img;
+	int r;
+
+	snprintf(img->name, sizeof(img->name), "%s", name);
+	snprintf(img->pool, sizeof(img->pool), "%s", o->pool);
+	img->kind = SRFS_IMAGE_POOL;
+	img->created = (uint64_t)time(NULL);
+	if (!o->parent) {
+		snprintf(img->fs, sizeof(img->fs), "%s", o->fs);
+		img->size = (o->size + 4095) / 4096 * 4096;
+		return 0;
+	}
+	r = srfs_image_load(b->st.catalog_fd, o->parent, &b->parent);
+	if (r == -ENOENT)
+		log_error("unknown parent image %s", o->parent);
+	if (r < 0)
+		return r;
+	if (b->parent.kind != SRFS_IMAGE_POOL || !streq(b->parent.pool, o->pool)) {
+		log_error("parent image %s is not in pool %s", o->parent, o->pool);
+		return -EINVAL;
+	}
+	if (!b->parent.sealed)
+		return srfs_image_unsealed_error("parent image", o->parent);
+	snprintf(img->parent, sizeof(img->parent), "%s", o->parent);
+	snprintf(img->fs, sizeof(img->fs), "%s", b->parent.fs);
+	img->size = b->parent.size;
+	return 0;
+}
+
+/* The thin device and the record, as one transaction with the pool. */
+static int make_thin(struct build *b)
+{
+	char origin_dm[SRFS_DM_NAME_MAX + 1];
+	struct srfs_dm_info info;
+	int r;
+
+	if (!b->o->parent)
+		return srfs_thinid_create(&b->st, &b->tx.pool, &b->img, NULL, NULL);
+	r = srfs_image_dm_name(b->o->parent, false, origin_dm, sizeof(origin_dm));
+	if (r == 0)
+		r = srfs_dm_info(origin_dm, &info);
+	if (r < 0)
+		return r;
+	return srfs_thinid_create(&b->st, &b->tx.pool, &b->img, &b->parent.device_id,
+				  info.exists ? origin_dm : "");
+}
+
+/* The file system made and filled through the writable device, then the image sealed. */
+static int build_and_seal(struct build *b)
+{
+	int r = build_device_create(b);
+	if (r < 0)
+		return r;
+	srfs_crash_point("image-create:device");
+	if (!b->o->parent) {
+		r = make_filesystem(b->img.fs, b->o->mkfs_options, b->device);
+		if (r < 0)
+			return r;
+		srfs_crash_point("image-create:mkfs");
+	}
+	r = fill(b);
+	if (r == 0)
+		r = srfs_image_build_device_remove(b->build_dm);
+	if (r < 0)
+		return r;
+	b->device_made = false;
+	build_dir_remove(b);
+	srfs_crash_point("image-create:unmount");
+	b->img.sealed = true;
+	return srfs_image_save(&b->st, &b->img);
+}
+
+/* Undoes a failed build_and_seal, saying so when the pool filled up. */
+static void build_failed(struct build *b)
+{
+	struct srfs_thin_pool_status status;
+	bool full = srfs_thinid_pool_status(&b->tx.pool, &status) == 0 &&
+		    (streq(status.mode, "out_of_data_space") || status.data_used >= status.data_total);
+
+	b->img.sealed = false;
+	build_undo(b);
+	if (full)
+		log_error("pool %s is full: image %s did not fit and was not created", b->o->pool,
+			  b->img.name);
 }
 
 static int create_in_pool(const char *name, const struct srfs_image_create_options *o)
 {
-	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
-	struct build b = { .o = o, .st = SRFS_STATE_INIT, .tar_fd = -1 };
-	_cleanup_(srfs_image_clear) struct srfs_image old = { 0 };
+	_cleanup_(build_clear) struct build b = {
+		.o = o, .st = SRFS_STATE_INIT, .tx = SRFS_POOL_TX_INIT,
+		.image_lock = SRFS_LOCK_INIT, .tar_fd = -1,
+	};
 	char size_text[32];
 	int r;
 
@@ -275,141 +410,30 @@ static int create_in_pool(const char *name, const struct srfs_image_create_optio
 	if (o->from_dir && (r = check_from_dir(o->from_dir)) < 0)
 		return r;
 	r = open_input(&b);
-	if (r < 0)
-		goto out;
-	r = srfs_dm_available(false);
-	if (r < 0)
-		goto out;
-	r = srfs_state_open(&b.st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
-	if (r < 0)
-		goto out;
-	r = srfs_lock_take(&catalog_lock, &b.st, SRFS_LOCK_CATALOG, NULL, false);
 	if (r == 0)
-		r = srfs_lock_take(&pool_lock, &b.st, SRFS_LOCK_POOL, o->pool, false);
+		r = build_begin(&b, name);
 	if (r == 0)
-		r = srfs_lock_take(&image_lock, &b.st, SRFS_LOCK_IMAGE, name, false);
-	if (r < 0)
-		goto out;
-	r = srfs_pool_load(b.st.catalog_fd, o->pool, &b.pool);
-	if (r == -ENOENT)
-		log_error("unknown pool %s", o->pool);
-	if (r < 0)
-		goto out;
-	r = srfs_image_dm_name(name, true, b.build_dm, sizeof(b.build_dm));
-	if (r < 0)
-		goto out;
-	r = srfs_thinid_pool_status(&b.pool, &(struct srfs_thin_pool_status){ 0 });
+		r = clear_old(&b, name);
 	if (r == 0)
-		r = srfs_thinid_recover(&b.st, &b.pool);
-	if (r < 0)
-		goto out;
-
-	r = srfs_image_load(b.st.catalog_fd, name, &old);
-	if (r == 0 && (old.sealed || old.kind != SRFS_IMAGE_POOL || !streq(old.pool, o->pool))) {
-		log_error("image %s already exists", name);
-		r = -EEXIST;
-		goto out;
-	}
+		r = describe_image(&b, name);
 	if (r == 0)
-		r = clear_incomplete(&b, &old);
-	else if (r == -ENOENT)
-		r = 0;
+		r = srfs_thinid_pool_usable(&b.tx.pool);
+	if (r == 0)
+		r = make_thin(&b);
 	if (r < 0)
-		goto out;
-
-	struct srfs_image *img = &b.img;
-	snprintf(img->name, sizeof(img->name), "%s", name);
-	snprintf(img->pool, sizeof(img->pool), "%s", o->pool);
-	img->kind = SRFS_IMAGE_POOL;
-	img->created = (uint64_t)time(NULL);
-	if (o->parent) {
-		r = srfs_image_load(b.st.catalog_fd, o->parent, &b.parent);
-		if (r == -ENOENT)
-			log_error("unknown parent image %s", o->parent);
-		if (r < 0)
-			goto out;
-		if (b.parent.kind != SRFS_IMAGE_POOL || !streq(b.parent.pool, o->pool)) {
-			log_error("parent image %s is not in pool %s", o->parent, o->pool);
-			r = -EINVAL;
-			goto out;
-		}
-		if (!b.parent.sealed) {
-			r = srfs_image_unsealed_error("parent image", o->parent);
-			goto out;
-		}
-		snprintf(img->parent, sizeof(img->parent), "%s", o->parent);
-		snprintf(img->fs, sizeof(img->fs), "%s", b.parent.fs);
-		img->size = b.parent.size;
-	} else {
-		snprintf(img->fs, sizeof(img->fs), "%s", o->fs);
-		img->size = (o->size + 4095) / 4096 * 4096;
-	}
-	r = srfs_thinid_pool_usable(&b.pool);
-	if (r < 0)
-		goto out;
-
-	/* The thin device and the record, as one transaction with the pool. */
-	if (o->parent) {
-		char origin_dm[SRFS_DM_NAME_MAX + 1];
-		struct srfs_dm_info info;
-		r = srfs_image_dm_name(o->parent, false, origin_dm, sizeof(origin_dm));
-		if (r == 0)
-			r = srfs_dm_info(origin_dm, &info);
-		if (r < 0)
-			goto out;
-		r = srfs_thinid_create(&b.st, &b.pool, img, &b.parent.device_id,
-				       info.exists ? origin_dm : "");
-	} else {
-		r = srfs_thinid_create(&b.st, &b.pool, img, NULL, NULL);
-	}
-	if (r < 0)
-		goto out;
+		return r;
 	b.thin_made = true;
 
-	r = build_device_create(&b);
-	if (r < 0)
-		goto fail;
-	srfs_crash_point("image-create:device");
-	if (!o->parent) {
-		r = make_filesystem(img->fs, o->mkfs_options, b.device);
-		if (r < 0)
-			goto fail;
-		srfs_crash_point("image-create:mkfs");
+	r = build_and_seal(&b);
+	if (r < 0) {
+		build_failed(&b);
+		return r;
 	}
-	r = fill(&b);
-	if (r < 0)
-		goto fail;
-	r = srfs_image_build_device_remove(b.build_dm);
-	if (r < 0)
-		goto fail;
-	b.device_made = false;
-	build_dir_remove(&b);
-	srfs_crash_point("image-create:unmount");
-
-	img->sealed = true;
-	r = srfs_image_save(&b.st, img);
-	if (r < 0)
-		goto fail;
 	log_info("image %s created in pool %s (thin device %" PRIu64 ", %s, %s%s%s)", name,
-		 o->pool, img->device_id, img->fs, srfs_size_format(size_text, sizeof(size_text), img->size),
+		 o->pool, b.img.device_id, b.img.fs,
+		 srfs_size_format(size_text, sizeof(size_text), b.img.size),
 		 o->parent ? ", on top of " : "", o->parent ? o->parent : "");
-	goto out;
-fail:
-	img->sealed = false;
-	struct srfs_thin_pool_status status;
-	bool full = srfs_thinid_pool_status(&b.pool, &status) == 0 &&
-		    (streq(status.mode, "out_of_data_space") || status.data_used >= status.data_total);
-	build_undo(&b);
-	if (full)
-		log_error("pool %s is full: image %s did not fit and was not created", o->pool, name);
-out:
-	closep(&b.tar_fd);
-	free(b.mount_dir);
-	srfs_image_clear(&b.img);
-	srfs_image_clear(&b.parent);
-	srfs_pool_clear(&b.pool);
-	srfs_state_close(&b.st);
-	return r;
+	return 0;
 }
 
 /* image-create --source: an existing file system, registered as it is. */

@@ -9,180 +9,10 @@
 #include "image.h"
 #include "lock.h"
 #include "log.h"
-#include "record.h"
+#include "pooltx.h"
 #include "runtime.h"
 #include "thinid.h"
 #include "util.h"
-
-static const struct srfs_record_key image_keys[] = {
-	{ "version", true },
-	{ "kind", true },
-	{ "pool", false },
-	{ "device_id", false },
-	{ "parent", false },
-	{ "source", false },
-	{ "size", true },
-	{ "fs", true },
-	{ "sealed", true },
-	{ "created", true },
-	{ "released", false },
-	{ 0 },
-};
-
-static const char *const kind_names[] = {
-	[SRFS_IMAGE_POOL] = "pool",
-	[SRFS_IMAGE_FILE] = "file",
-	[SRFS_IMAGE_BLOCK] = "block",
-};
-
-void srfs_image_clear(struct srfs_image *img)
-{
-	free(img->source);
-	*img = (struct srfs_image){ 0 };
-}
-
-const char *srfs_image_kind_name(enum srfs_image_kind kind)
-{
-	return kind_names[kind];
-}
-
-int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img)
-{
-	return srfs_image_load_record(catalog_fd, name, false, img);
-}
-
-int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
-			   struct srfs_image *img)
-{
-	_cleanup_record_ struct srfs_record rec = { 0 };
-	_cleanup_close_ int dir = -1;
-	char err[256];
-	const char *v;
-	int r;
-
-	srfs_image_clear(img);
-	dir = openat(catalog_fd, snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR,
-		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dir < 0)
-		return errno == ENOENT ? -ENOENT
-				       : log_errno(negative_errno(), "cannot open the image catalog");
-	r = srfs_record_load(dir, name, image_keys, &rec, err, sizeof(err));
-	if (r == -ENOENT)
-		return r;
-	if (r == -EBADMSG) {
-		log_error("catalog record of image %s is corrupt: %s", name, err);
-		return r;
-	}
-	if (r < 0)
-		return log_errno(r, "cannot read the catalog record of image %s", name);
-
-	snprintf(img->name, sizeof(img->name), "%s", name);
-	v = srfs_record_get(&rec, "kind");
-	size_t k;
-	for (k = 0; k < ARRAY_SIZE(kind_names); k++)
-		if (streq(v, kind_names[k]))
-			break;
-	if (k == ARRAY_SIZE(kind_names))
-		goto corrupt;
-	img->kind = (enum srfs_image_kind)k;
-	if (img->kind == SRFS_IMAGE_POOL) {
-		v = srfs_record_get(&rec, "pool");
-		if (!v || srfs_name_check(v, NULL) < 0 ||
-		    srfs_record_get_u64(&rec, "device_id", &img->device_id) < 0)
-			goto corrupt;
-		snprintf(img->pool, sizeof(img->pool), "%s", v);
-		v = srfs_record_get(&rec, "parent");
-		if (v && srfs_name_check(v, NULL) < 0)
-			goto corrupt;
-		snprintf(img->parent, sizeof(img->parent), "%s", v ? v : "");
-	} else {
-		v = srfs_record_get(&rec, "source");
-		if (!v || v[0] != '/' || !(img->source = strdup(v)))
-			goto corrupt;
-	}
-	v = srfs_record_get(&rec, "fs");
-	if (strlen(v) >= sizeof(img->fs) || !*v)
-		goto corrupt;
-	snprintf(img->fs, sizeof(img->fs), "%s", v);
-	v = srfs_record_get(&rec, "sealed");
-	if (!streq(v, "0") && !streq(v, "1"))
-		goto corrupt;
-	img->sealed = streq(v, "1");
-	if (srfs_record_get_u64(&rec, "size", &img->size) < 0 ||
-	    srfs_record_get_u64(&rec, "created", &img->created) < 0)
-		goto corrupt;
-	v = srfs_record_get(&rec, "released");
-	img->released = v && streq(v, "1");
-	img->snapshot = snapshot;
-	return 0;
-corrupt:
-	log_error("catalog record of image %s is corrupt: a value is malformed", name);
-	srfs_image_clear(img);
-	return -EBADMSG;
-}
-
-int srfs_image_save(struct srfs_state *st, const struct srfs_image *img)
-{
-	_cleanup_record_ struct srfs_record rec = { 0 };
-	_cleanup_close_ int dir = -1;
-	int r;
-
-	r = srfs_state_subdir(st->catalog_fd, st->catalog_path,
-			      img->snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR, true, &dir);
-	if (r < 0)
-		return r;
-	r = srfs_record_set(&rec, "version", "1");
-	if (r == 0)
-		r = srfs_record_set(&rec, "kind", kind_names[img->kind]);
-	if (r == 0 && img->kind == SRFS_IMAGE_POOL) {
-		r = srfs_record_set(&rec, "pool", img->pool);
-		if (r == 0)
-			r = srfs_record_set_u64(&rec, "device_id", img->device_id);
-		if (r == 0 && img->parent[0])
-			r = srfs_record_set(&rec, "parent", img->parent);
-	} else if (r == 0) {
-		r = srfs_record_set(&rec, "source", img->source);
-	}
-	if (r == 0)
-		r = srfs_record_set_u64(&rec, "size", img->size);
-	if (r == 0)
-		r = srfs_record_set(&rec, "fs", img->fs);
-	if (r == 0)
-		r = srfs_record_set(&rec, "sealed", img->sealed ? "1" : "0");
-	if (r == 0)
-		r = srfs_record_set_u64(&rec, "created", img->created);
-	if (r == 0 && img->released)
-		r = srfs_record_set(&rec, "released", "1");
-	if (r == 0)
-		r = srfs_record_save(dir, img->name, &rec, SRFS_RECORD_DURABLE);
-	if (r < 0)
-		return log_errno(r, "cannot write the catalog record of image %s", img->name);
-	return 0;
-}
-
-int srfs_image_forget(struct srfs_state *st, const char *name, bool snapshot)
-{
-	_cleanup_close_ int dir = -1;
-	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path,
-				  snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR, false, &dir);
-	if (r == -ENOENT)
-		return 0;
-	if (r == 0)
-		r = srfs_record_remove(dir, name, SRFS_RECORD_DURABLE);
-	if (r < 0)
-		return log_errno(r, "cannot remove image %s from the catalog", name);
-	return 0;
-}
-
-int srfs_image_dm_name(const char *name, bool build, char *buf, size_t size)
-{
-	return srfs_dm_name(buf, size, build ? "srfs-build:" : "srfs-img:", name, NULL);
-}
-
-int srfs_snapshot_dm_name(const char *id, char *buf, size_t size)
-{
-	return srfs_dm_name(buf, size, "srfs-snap:", id, NULL);
-}
 
 /* Removes the writable device (if there is one); -EBUSY when something holds it. */
 int srfs_image_build_device_remove(const char *build_dm)
@@ -210,60 +40,68 @@ int srfs_image_unsealed_error(const char *what, const char *name)
 
 /* ---- image-remove ---------------------------------------------------------------- */
 
-int srfs_image_remove(const char *name, unsigned flags)
+/*
+ * The record of image NAME, with the catalog lock held in TX.  When there is
+ * none, a creation of NAME interrupted before its record may still be open
+ * in some pool: that pool's transaction is begun in TX, which finishes it.
+ * 0 and IMG; 1 when nothing of NAME is left; -ENOENT (logged) when there was
+ * never anything.
+ */
+static int load_or_recover(struct srfs_state *st, const char *name, struct srfs_pool_tx *tx,
+			   struct srfs_image *img)
 {
-	bool force = flags & SRFS_IMAGE_REMOVE_FORCE;
-	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
-	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
-	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	char pending[SRFS_NAME_MAX + 1];
+	int r = srfs_image_load(st->catalog_fd, name, img);
+	if (r != -ENOENT)
+		return r;
+	r = srfs_thinid_pending(st, name, pending, sizeof(pending));
+	if (r == 0) {
+		log_error("unknown image %s", name);
+		return -ENOENT;
+	}
+	if (r > 0)
+		r = srfs_pool_tx_begin(st, pending,
+				       SRFS_POOL_TX_ACTIVE | SRFS_POOL_TX_RECOVER |
+					       SRFS_POOL_TX_UNKNOWN_OK,
+				       tx);
+	if (r == 0)
+		r = srfs_image_load(st->catalog_fd, name, img);
+	return r == -ENOENT ? 1 : r;
+}
+
+/*
+ * The transaction with the pool of NAME, the pool image IMG, in TX:
+ * recovered when the pool is active, and IMG loaded again (1: the recovery
+ * finished its removal).  A pool that is unknown or inactive is left to the
+ * caller.
+ */
+static int begin_image_pool(struct srfs_state *st, const char *name, struct srfs_pool_tx *tx,
+			    struct srfs_image *img)
+{
+	int r;
+
+	if (tx->known && streq(tx->pool.name, img->pool))
+		return 0; /* load_or_recover began it */
+	srfs_pool_tx_end_pool(tx);
+	r = srfs_pool_tx_begin(st, img->pool, SRFS_POOL_TX_RECOVER | SRFS_POOL_TX_UNKNOWN_OK, tx);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0 || !tx->active)
+		return r;
+	/* (Not img->name: loading clears IMG first.) */
+	r = srfs_image_load(st->catalog_fd, name, img);
+	return r == -ENOENT ? 1 : r; /* the recovery said what it did */
+}
+
+/* Refuses an image that is shared or active. */
+static int check_unused(struct srfs_state *st, const char *name)
+{
+	_cleanup_(srfs_active_image_clear) struct srfs_active_image active = { 0 };
 	char shares[512];
 	unsigned n_shares;
 	int r;
 
-	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
-	if (r < 0)
-		return r;
-	r = srfs_lock_take(&catalog_lock, &st, SRFS_LOCK_CATALOG, NULL, false);
-	if (r < 0)
-		return r;
-	r = srfs_image_load(st.catalog_fd, name, &img);
-	if (r == -ENOENT) {
-		/* An interrupted creation of NAME that recorded nothing yet is undone here. */
-		char pending[SRFS_NAME_MAX + 1];
-		r = srfs_thinid_pending(&st, name, pending, sizeof(pending));
-		if (r == 0) {
-			log_error("unknown image %s", name);
-			return -ENOENT;
-		}
-		if (r > 0)
-			r = srfs_lock_take(&pool_lock, &st, SRFS_LOCK_POOL, pending, false);
-		if (r == 0)
-			r = srfs_pool_load(st.catalog_fd, pending, &pool);
-		if (r == 0)
-			r = srfs_thinid_recover(&st, &pool);
-		if (r == 0)
-			r = srfs_image_load(st.catalog_fd, name, &img);
-		if (r == -ENOENT)
-			return 0; /* nothing of it is left */
-	}
-	if (r < 0)
-		return r;
-	if (img.kind == SRFS_IMAGE_POOL && pool_lock.fd < 0) {
-		r = srfs_lock_take(&pool_lock, &st, SRFS_LOCK_POOL, img.pool, false);
-		if (r < 0)
-			return r;
-	}
-	r = srfs_lock_take(&image_lock, &st, SRFS_LOCK_IMAGE, name, false);
-	if (r < 0)
-		return r;
-	/* (An image-create of NAME held the locks until it finished or died.) */
-	if ((flags & SRFS_IMAGE_REMOVE_UNSEALED) && img.sealed)
-		return 0;
-
-	r = srfs_share_names(&st, name, &n_shares, shares, sizeof(shares));
+	r = srfs_share_names(st, name, &n_shares, shares, sizeof(shares));
 	if (r < 0)
 		return r;
 	if (n_shares) {
@@ -271,76 +109,93 @@ int srfs_image_remove(const char *name, unsigned flags)
 			  n_shares, n_shares == 1 ? "" : "s", shares);
 		return -EBUSY;
 	}
-	_cleanup_(srfs_active_image_clear) struct srfs_active_image active = { 0 };
-	r = srfs_active_image_load(&st, name, &active);
+	r = srfs_active_image_load(st, name, &active);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r == 0) {
 		log_error("image %s is active (deactivate it first: image-deactivate %s)", name, name);
 		return -EBUSY;
 	}
-	if (img.kind != SRFS_IMAGE_POOL) {
-		r = srfs_image_forget(&st, name, false);
-		if (r == 0)
-			log_info("image %s removed (%s %s is left as it is)", name, kind_names[img.kind],
-				 img.source);
-		return r;
-	}
+	return 0;
+}
+
+/* Deletes the thin device of the pool image IMG and its record; FORCE: forgets it when the pool cannot. */
+static int remove_from_pool(struct srfs_state *st, const struct srfs_pool_tx *tx,
+			    const struct srfs_image *img, bool force)
+{
+	const char *unreachable = NULL;
+	int r;
 
 	/* The pool must be active to delete the thin device, unless --force. */
-	const char *unreachable = NULL;
-	r = srfs_pool_load(st.catalog_fd, img.pool, &pool);
-	if (r == -ENOENT)
+	if (!tx->known)
 		unreachable = "is not in the catalog";
-	else if (r < 0)
-		return r;
 	else if (srfs_dm_available(true) < 0)
 		unreachable = "cannot be reached (device-mapper is not available)";
-	else {
-		struct srfs_dm_info info;
-		r = srfs_dm_info(pool.dm_name, &info);
-		if (r < 0)
-			return log_errno(r, "cannot look up device %s", pool.dm_name);
-		if (!info.exists)
-			unreachable = "is not active";
-	}
+	else if (!tx->active)
+		unreachable = "is not active";
 	if (unreachable && !force) {
 		log_error("pool %s of image %s %s: activate it, or use --force to forget the image "
 			  "without deleting its thin device",
-			  img.pool, name, unreachable);
+			  img->pool, img->name, unreachable);
 		return -ENXIO;
 	}
 	if (unreachable) {
-		r = srfs_image_forget(&st, name, false);
+		r = srfs_image_forget(st, img->name, false);
 		if (r == 0)
 			log_info("image %s forgotten (--force): pool %s %s, so its thin device %" PRIu64
 				 " was not deleted",
-				 name, img.pool, unreachable, img.device_id);
+				 img->name, img->pool, unreachable, img->device_id);
 		return r;
 	}
-	r = srfs_thinid_recover(&st, &pool);
-	if (r < 0)
-		return r;
-	/* The recovery may have finished this very removal. */
-	r = srfs_image_load(st.catalog_fd, name, &img);
-	if (r == -ENOENT)
-		return 0; /* the recovery said what it did */
-	if (r < 0)
-		return r;
-	if (!img.sealed) {
+	if (!img->sealed) {
 		char build_dm[SRFS_DM_NAME_MAX + 1];
-		r = srfs_image_dm_name(name, true, build_dm, sizeof(build_dm));
+		r = srfs_image_dm_name(img->name, true, build_dm, sizeof(build_dm));
 		if (r == 0)
 			r = srfs_image_build_device_remove(build_dm);
 		if (r < 0)
 			return r;
 	}
-	r = srfs_thinid_delete(&st, &pool, &img);
+	r = srfs_thinid_delete(st, &tx->pool, img);
 	if (r < 0)
 		return r;
-	log_info("image %s removed from pool %s (thin device %" PRIu64 ")", name, img.pool,
-		 img.device_id);
+	log_info("image %s removed from pool %s (thin device %" PRIu64 ")", img->name, img->pool,
+		 img->device_id);
 	return 0;
+}
+
+int srfs_image_remove(const char *name, unsigned flags)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
+	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
+	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+	int r;
+
+	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
+	if (r == 0)
+		r = srfs_pool_tx_begin(&st, NULL, 0, &tx);
+	if (r == 0)
+		r = load_or_recover(&st, name, &tx, &img);
+	if (r == 0 && img.kind == SRFS_IMAGE_POOL)
+		r = begin_image_pool(&st, name, &tx, &img);
+	if (r != 0)
+		return r < 0 ? r : 0; /* 1: nothing of it is left */
+	r = srfs_lock_take(&image_lock, &st, SRFS_LOCK_IMAGE, name, false);
+	if (r < 0)
+		return r;
+	/* (An image-create of NAME held the locks until it finished or died.) */
+	if ((flags & SRFS_IMAGE_REMOVE_UNSEALED) && img.sealed)
+		return 0;
+	r = check_unused(&st, name);
+	if (r < 0)
+		return r;
+	if (img.kind == SRFS_IMAGE_POOL)
+		return remove_from_pool(&st, &tx, &img, flags & SRFS_IMAGE_REMOVE_FORCE);
+	r = srfs_image_forget(&st, name, false);
+	if (r == 0)
+		log_info("image %s removed (%s %s is left as it is)", name,
+			 srfs_image_kind_name(img.kind), img.source);
+	return r;
 }
 
 /* ---- image-list ------------------------------------------------------------------ */

@@ -12,65 +12,16 @@
  * build was interrupted, and the next image-create or image-remove of that
  * name clears what is left).
  *
- * Device-mapper names: "srfs-img:NAME" for the read-only device of an active
- * image, "srfs-build:NAME" for the writable one while an image is built.
- * Pool names cannot contain ':', so neither can be mistaken for a pool's.
+ * The record (struct srfs_image), its load and save and the dm names are
+ * the catalog's (catalog.h); here are the operations on images.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "name.h"
-#include "pool.h"
+#include "catalog.h"
 #include "state.h"
-
-enum srfs_image_kind {
-	SRFS_IMAGE_POOL,
-	SRFS_IMAGE_FILE,
-	SRFS_IMAGE_BLOCK,
-};
-
-struct srfs_image {
-	char name[SRFS_NAME_MAX + 1];
-	enum srfs_image_kind kind;
-	char pool[SRFS_NAME_MAX + 1];   /* pool images */
-	uint64_t device_id;             /* pool images */
-	char parent[SRFS_NAME_MAX + 1]; /* "" when none */
-	char *source;                   /* file and block images: absolute path */
-	uint64_t size;                  /* bytes */
-	char fs[32];                    /* ext4, xfs, erofs, squashfs, ... */
-	bool sealed;
-	uint64_t created; /* seconds since the epoch */
-	/*
-	 * A container's thin snapshot (rootfs-share --mode snapshot), recorded
-	 * in <catalog>/snapshots/ID with the image as its PARENT.  RELEASED: its
-	 * device was left to deferred removal; the thin id goes once it is gone.
-	 */
-	bool snapshot;
-	bool released;
-};
-
-#define SRFS_IMAGES_DIR "images"     /* <catalog>/images/NAME: the image records */
-#define SRFS_SNAPSHOTS_DIR "snapshots" /* <catalog>/snapshots/ID: container snapshots */
-
-void srfs_image_clear(struct srfs_image *img);
-const char *srfs_image_kind_name(enum srfs_image_kind kind);
-
-/* Loads the catalog record; -ENOENT (not logged) when the image is unknown. */
-int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img);
-/* The same for a container snapshot (SNAPSHOT) or an image. */
-int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
-			   struct srfs_image *img);
-/* Writes the catalog record durably. */
-int srfs_image_save(struct srfs_state *st, const struct srfs_image *img);
-/* Removes the catalog record (durably); a missing one is not an error. */
-int srfs_image_forget(struct srfs_state *st, const char *name, bool snapshot);
-
-/* The dm name of the image's read-only device, or (BUILD) its writable one. */
-int srfs_image_dm_name(const char *name, bool build, char *buf, size_t size);
-/* The dm name of container ID's snapshot device: "srfs-snap:ID". */
-int srfs_snapshot_dm_name(const char *id, char *buf, size_t size);
 
 /* Removes the writable device of an image being built, if there is one (-EBUSY: held). */
 int srfs_image_build_device_remove(const char *build_dm);

@@ -15,164 +15,11 @@
 #include "log.h"
 #include "loop.h"
 #include "pool.h"
+#include "pooltx.h"
 #include "probe.h"
 #include "record.h"
 #include "size.h"
 #include "util.h"
-
-#define IMAGES_DIR "images"
-#define SNAPSHOTS_DIR "snapshots"
-
-static const struct srfs_record_key pool_keys[] = {
-	{ "version", true },
-	{ "dm_name", true },
-	{ "data", true },
-	{ "data_type", true },
-	{ "data_created", true },
-	{ "data_size", true },
-	{ "metadata", true },
-	{ "metadata_type", true },
-	{ "metadata_created", true },
-	{ "metadata_size", true },
-	{ "chunk_size", true },
-	{ "low_water_mark", true },
-	{ "error_if_no_space", true },
-	{ "discard", true },
-	{ "zero_blocks", true },
-	{ "created", true },
-	{ 0 },
-};
-
-void srfs_pool_clear(struct srfs_pool *pool)
-{
-	free(pool->data.path);
-	free(pool->metadata.path);
-	*pool = (struct srfs_pool){ 0 };
-}
-
-static int get_bool(const struct srfs_record *rec, const char *key, bool *out)
-{
-	const char *v = srfs_record_get(rec, key);
-	if (!v || (!streq(v, "0") && !streq(v, "1")))
-		return -EINVAL;
-	*out = streq(v, "1");
-	return 0;
-}
-
-static int load_device(const struct srfs_record *rec, const char *role,
-		       struct srfs_pool_device *d)
-{
-	char key[32];
-	const char *type;
-
-	d->path = strdup(srfs_record_get(rec, role));
-	snprintf(key, sizeof(key), "%s_type", role);
-	type = srfs_record_get(rec, key);
-	if (!d->path || d->path[0] != '/' || !type || (!streq(type, "file") && !streq(type, "block")))
-		return -EINVAL;
-	d->is_file = streq(type, "file");
-	snprintf(key, sizeof(key), "%s_created", role);
-	if (get_bool(rec, key, &d->created) < 0)
-		return -EINVAL;
-	snprintf(key, sizeof(key), "%s_size", role);
-	return srfs_record_get_u64(rec, key, &d->size);
-}
-
-int srfs_pool_load(int catalog_fd, const char *name, struct srfs_pool *pool)
-{
-	_cleanup_record_ struct srfs_record rec = { 0 };
-	_cleanup_close_ int dir = -1;
-	char err[256];
-	const char *v;
-	int r;
-
-	srfs_pool_clear(pool);
-	dir = openat(catalog_fd, SRFS_POOLS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dir < 0)
-		return errno == ENOENT ? -ENOENT : log_errno(negative_errno(), "cannot open the pool catalog");
-	r = srfs_record_load(dir, name, pool_keys, &rec, err, sizeof(err));
-	if (r == -ENOENT)
-		return r;
-	if (r == -EBADMSG) {
-		log_error("catalog record of pool %s is corrupt: %s", name, err);
-		return r;
-	}
-	if (r < 0)
-		return log_errno(r, "cannot read the catalog record of pool %s", name);
-
-	snprintf(pool->name, sizeof(pool->name), "%s", name);
-	v = srfs_record_get(&rec, "dm_name");
-	if (strlen(v) > SRFS_DM_NAME_MAX || !*v)
-		goto corrupt;
-	snprintf(pool->dm_name, sizeof(pool->dm_name), "%s", v);
-	if (load_device(&rec, "data", &pool->data) < 0 ||
-	    load_device(&rec, "metadata", &pool->metadata) < 0 ||
-	    srfs_record_get_u64(&rec, "chunk_size", &pool->chunk_size) < 0 ||
-	    !srfs_thin_chunk_valid(pool->chunk_size) ||
-	    srfs_record_get_u64(&rec, "low_water_mark", &pool->low_water_mark) < 0 ||
-	    get_bool(&rec, "error_if_no_space", &pool->error_if_no_space) < 0 ||
-	    get_bool(&rec, "discard", &pool->discard) < 0 ||
-	    get_bool(&rec, "zero_blocks", &pool->zero_blocks) < 0 ||
-	    srfs_record_get_u64(&rec, "created", &pool->created) < 0)
-		goto corrupt;
-	return 0;
-corrupt:
-	log_error("catalog record of pool %s is corrupt: a value is malformed", name);
-	srfs_pool_clear(pool);
-	return -EBADMSG;
-}
-
-static int save_device(struct srfs_record *rec, const char *role,
-		       const struct srfs_pool_device *d)
-{
-	char key[32];
-	int r = srfs_record_set(rec, role, d->path);
-	snprintf(key, sizeof(key), "%s_type", role);
-	if (r == 0)
-		r = srfs_record_set(rec, key, d->is_file ? "file" : "block");
-	snprintf(key, sizeof(key), "%s_created", role);
-	if (r == 0)
-		r = srfs_record_set(rec, key, d->created ? "1" : "0");
-	snprintf(key, sizeof(key), "%s_size", role);
-	if (r == 0)
-		r = srfs_record_set_u64(rec, key, d->size);
-	return r;
-}
-
-static int pool_save(struct srfs_state *st, const struct srfs_pool *pool)
-{
-	_cleanup_record_ struct srfs_record rec = { 0 };
-	_cleanup_close_ int dir = -1;
-	int r;
-
-	r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_POOLS_DIR, true, &dir);
-	if (r < 0)
-		return r;
-	r = srfs_record_set(&rec, "version", "1");
-	if (r == 0)
-		r = srfs_record_set(&rec, "dm_name", pool->dm_name);
-	if (r == 0)
-		r = save_device(&rec, "data", &pool->data);
-	if (r == 0)
-		r = save_device(&rec, "metadata", &pool->metadata);
-	if (r == 0)
-		r = srfs_record_set_u64(&rec, "chunk_size", pool->chunk_size);
-	if (r == 0)
-		r = srfs_record_set_u64(&rec, "low_water_mark", pool->low_water_mark);
-	if (r == 0)
-		r = srfs_record_set(&rec, "error_if_no_space", pool->error_if_no_space ? "1" : "0");
-	if (r == 0)
-		r = srfs_record_set(&rec, "discard", pool->discard ? "1" : "0");
-	if (r == 0)
-		r = srfs_record_set(&rec, "zero_blocks", pool->zero_blocks ? "1" : "0");
-	if (r == 0)
-		r = srfs_record_set_u64(&rec, "created", pool->created);
-	if (r == 0)
-		r = srfs_record_save(dir, pool->name, &rec, SRFS_RECORD_DURABLE);
-	if (r < 0)
-		return log_errno(r, "cannot write the catalog record of pool %s", pool->name);
-	return 0;
-}
 
 /* ---- the devices under a pool ------------------------------------------------ */
 
@@ -421,11 +268,10 @@ int srfs_pool_restore_runtime(struct srfs_state *st, const struct srfs_pool *poo
 
 /*
  * What every command that changes a pool does first: device-mapper present,
- * state directories open, the catalog lock and the pool's lock held (in that
- * order, see lock.h), and the catalog record loaded (-ENOENT: not known).
+ * state directories open, and the pool transaction begun (pooltx.h).
  */
-static int pool_begin(const char *name, struct srfs_state *st, struct srfs_lock *catalog_lock,
-		      struct srfs_lock *pool_lock, struct srfs_pool *pool)
+static int pool_begin(const char *name, unsigned flags, struct srfs_state *st,
+		      struct srfs_pool_tx *tx)
 {
 	int r = srfs_dm_available(false);
 	if (r < 0)
@@ -433,13 +279,7 @@ static int pool_begin(const char *name, struct srfs_state *st, struct srfs_lock 
 	r = srfs_state_open(st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
 	if (r < 0)
 		return r;
-	r = srfs_lock_take(catalog_lock, st, SRFS_LOCK_CATALOG, NULL, false);
-	if (r < 0)
-		return r;
-	r = srfs_lock_take(pool_lock, st, SRFS_LOCK_POOL, name, false);
-	if (r < 0)
-		return r;
-	return srfs_pool_load(st->catalog_fd, name, pool);
+	return srfs_pool_tx_begin(st, name, flags, tx);
 }
 
 /* ---- thinpool-create ---------------------------------------------------------- */
@@ -462,19 +302,247 @@ static int record_devices(struct srfs_pool *pool, const struct opened_device *da
 	return 0;
 }
 
-static void pool_forget(struct srfs_state *st, const char *name)
-{
-	_cleanup_close_ int dir = -1;
-	if (srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_POOLS_DIR, false, &dir) == 0)
-		srfs_record_remove(dir, name, SRFS_RECORD_DURABLE);
-}
-
 /* An option as given (>= 0), else the catalog's value for a known pool, else the default. */
 static uint64_t pick(int64_t option, uint64_t catalog_value, uint64_t fallback, bool known)
 {
 	if (option >= 0)
 		return (uint64_t)option;
 	return known ? catalog_value : fallback;
+}
+
+/* The parameters of pool NAME: the catalog's for a KNOWN pool, else the options' or defaults. */
+static int settle_parameters(const char *name, const struct srfs_pool_create_options *o,
+			     bool known, struct srfs_pool *pool)
+{
+	if (!known) {
+		if (!o->data_path || !o->metadata_path) {
+			log_error("pool %s is not in the catalog: give --data and --metadata to create it",
+				  name);
+			return -ENOENT;
+		}
+		snprintf(pool->name, sizeof(pool->name), "%s", name);
+		int r = srfs_pool_dm_name(name, pool->dm_name, sizeof(pool->dm_name));
+		if (r < 0)
+			return log_errno(r, "cannot name the device of pool %s", name);
+		pool->chunk_size = o->chunk_size ? o->chunk_size : SRFS_THIN_CHUNK_DEFAULT;
+		pool->created = (uint64_t)time(NULL);
+	} else if (o->chunk_size && o->chunk_size != pool->chunk_size) {
+		char s[32];
+		log_error("pool %s has a chunk size of %s, which cannot be changed", name,
+			  srfs_size_format(s, sizeof(s), pool->chunk_size));
+		return -EINVAL;
+	}
+	pool->low_water_mark =
+		pick(o->low_water_mark, pool->low_water_mark, SRFS_THIN_LOW_WATER_DEFAULT, known);
+	pool->error_if_no_space = pick(o->error_if_no_space, pool->error_if_no_space, false, known);
+	pool->discard = pick(o->discard, pool->discard, true, known);
+	pool->zero_blocks = pick(o->zero_blocks, pool->zero_blocks, false, known);
+	return 0;
+}
+
+/*
+ * Opens the data and metadata devices, as given or as the catalog has them
+ * (KNOWN: they must be the recorded ones, of the recorded size), and
+ * refuses one device for both.  POOL_ACTIVE: the pool's device exists.
+ */
+static int open_devices(const struct srfs_pool *pool, const struct srfs_pool_create_options *o,
+			bool known, bool pool_active, struct opened_device *data,
+			struct opened_device *meta)
+{
+	const char *data_path = o->data_path ? o->data_path : pool->data.path;
+	const char *meta_path = o->metadata_path ? o->metadata_path : pool->metadata.path;
+	const char *known_pool = known ? pool->name : NULL;
+	int r;
+
+	r = open_device("data", data_path, o->data_size, known_pool, pool_active, data);
+	if (r == 0)
+		r = open_device("metadata", meta_path, o->metadata_size, known_pool, pool_active,
+				meta);
+	if (r < 0)
+		return r;
+	if (known) {
+		const struct opened_device *given[] = { data, meta };
+		const struct srfs_pool_device *recorded[] = { &pool->data, &pool->metadata };
+		for (int i = 0; i < 2; i++) {
+			if (!streq(given[i]->path, recorded[i]->path)) {
+				log_error("pool %s was created with %s %s, not %s", pool->name,
+					  given[i]->role, recorded[i]->path, given[i]->path);
+				return -EINVAL;
+			}
+			if (given[i]->size != recorded[i]->size) {
+				log_error("%s %s of pool %s has changed size (%" PRIu64
+					  " bytes, was %" PRIu64 ")",
+					  given[i]->role, given[i]->path, pool->name, given[i]->size,
+					  recorded[i]->size);
+				return -EINVAL;
+			}
+		}
+	}
+	if (data->is_file == meta->is_file &&
+	    (data->is_file ? data->file_dev == meta->file_dev && data->file_ino == meta->file_ino
+			   : data->devno == meta->devno)) {
+		log_error("data and metadata are the same device %s", data->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The pool's device exists: it must be a thin pool on these devices.  One
+ * the catalog does not know (a crash between activation and the record) is
+ * recorded now.
+ */
+static int confirm_active(struct srfs_state *st, struct srfs_pool *pool, bool known,
+			  const struct opened_device *data, const struct opened_device *meta)
+{
+	struct srfs_thin_pool_table live;
+	char type[32], table_text[256], a[32], b[32];
+	int r;
+
+	r = srfs_dm_get_target(pool->dm_name, false, type, sizeof(type), table_text,
+			       sizeof(table_text), NULL);
+	if (r < 0 || !streq(type, "thin-pool") ||
+	    srfs_thin_pool_table_parse(table_text, &live) < 0) {
+		log_error("device %s exists but is not a thin pool", pool->dm_name);
+		return -EEXIST;
+	}
+	if (!is_same_device(live.data, data) || !is_same_device(live.metadata, meta)) {
+		format_devno(a, sizeof(a), live.data);
+		format_devno(b, sizeof(b), live.metadata);
+		log_error("pool %s is already active with other devices (data %s, metadata %s)",
+			  pool->name, a, b);
+		return -EEXIST;
+	}
+	if (!known) {
+		r = record_devices(pool, data, meta);
+		if (r == 0)
+			r = srfs_pool_save(st, pool);
+		if (r < 0)
+			return r;
+	}
+	log_info("pool %s is already active", pool->name);
+	return 0;
+}
+
+/* A new pool's devices: big enough, and (unless FORCE) carrying nothing else. */
+static int check_new_devices(const struct srfs_pool *pool, bool force,
+			     const struct opened_device *data, const struct opened_device *meta)
+{
+	uint64_t need = srfs_thin_metadata_min(data->size, pool->chunk_size);
+	char s1[32], s2[32], s3[32], s4[32];
+	int r;
+
+	if (data->size < pool->chunk_size * 2) {
+		log_error("data %s is too small for a pool (%s; at least two chunks of %s)",
+			  data->path, srfs_size_format(s1, sizeof(s1), data->size),
+			  srfs_size_format(s2, sizeof(s2), pool->chunk_size));
+		return -EINVAL;
+	}
+	if (meta->size < need) {
+		log_error("metadata %s is too small: %s for %s of data in %s chunks needs "
+			  "at least %s (48 bytes per chunk, 2M minimum)",
+			  meta->path, srfs_size_format(s1, sizeof(s1), meta->size),
+			  srfs_size_format(s2, sizeof(s2), data->size),
+			  srfs_size_format(s3, sizeof(s3), pool->chunk_size),
+			  srfs_size_format(s4, sizeof(s4), need));
+		return -EINVAL;
+	}
+	if (meta->size > SRFS_THIN_METADATA_MAX)
+		log_info("metadata %s is larger than 16G; the kernel uses only 16G of it",
+			 meta->path);
+	if (!data->created && (r = check_no_signature(data, force)) < 0)
+		return r;
+	if (!meta->created && (r = check_no_signature(meta, force)) < 0)
+		return r;
+	return 0;
+}
+
+/* The thin-pool device on the attached devices; its number into DEVNO. */
+static int create_pool_device(const struct srfs_pool *pool, const struct opened_device *data,
+			      const struct opened_device *meta, dev_t *devno)
+{
+	char table_text[256];
+	struct srfs_thin_pool_table table = {
+		.metadata = meta->devno,
+		.data = data->devno,
+		.chunk_sectors = pool->chunk_size / 512,
+		.low_water_mark = pool->low_water_mark,
+		.zero_blocks = pool->zero_blocks,
+		.discard = pool->discard,
+		.error_if_no_space = pool->error_if_no_space,
+	};
+	int r = srfs_thin_pool_table_format(&table, table_text, sizeof(table_text));
+	if (r < 0)
+		return r;
+	struct srfs_dm_target target = {
+		.start = 0,
+		.length = data->size / pool->chunk_size * pool->chunk_size / 512,
+		.type = "thin-pool",
+		.params = table_text,
+	};
+	log_debug("creating %s: 0 %" PRIu64 " thin-pool %s", pool->dm_name, target.length,
+		  table_text);
+	r = srfs_dm_create(pool->dm_name, &target, false, devno);
+	if (r < 0)
+		return log_errno(r, "cannot activate pool %s (device %s; the kernel log says why)",
+				 pool->name, pool->dm_name);
+	return 0;
+}
+
+/*
+ * Activates the pool: a new one (its metadata header cleared), or one whose
+ * metadata already holds it (KNOWN, or a superblock found); then its catalog
+ * and runtime records.  The device is removed again when a record fails.
+ */
+static int activate(struct srfs_state *st, struct srfs_pool *pool,
+		    const struct srfs_pool_create_options *o, bool known,
+		    struct opened_device *data, struct opened_device *meta)
+{
+	unsigned char block[4096];
+	char devno_text[32];
+	dev_t devno;
+	int r;
+
+	r = read_first_block(meta, block, sizeof(block));
+	if (r < 0)
+		return r;
+	bool existing = known || srfs_thin_has_superblock(block, sizeof(block));
+	if (!existing && (r = check_new_devices(pool, o->force, data, meta)) < 0)
+		return r;
+	r = attach(data);
+	if (r == 0)
+		r = attach(meta);
+	if (r == 0 && !existing)
+		r = zero_metadata_header(meta);
+	if (r == 0)
+		r = create_pool_device(pool, data, meta, &devno);
+	if (r < 0)
+		return r;
+	srfs_crash_point("thinpool-create:device");
+
+	r = known ? 0 : record_devices(pool, data, meta);
+	if (r == 0)
+		r = srfs_pool_save(st, pool);
+	if (r == 0) {
+		srfs_crash_point("thinpool-create:record");
+		r = save_runtime(st, pool, devno, data, meta);
+	}
+	if (r < 0) {
+		/* Undo in reverse: the device, then a catalog record this run wrote. */
+		srfs_dm_remove(pool->dm_name, false);
+		if (!known)
+			srfs_pool_forget(st, pool->name);
+		return r;
+	}
+	format_devno(devno_text, sizeof(devno_text), devno);
+	if (existing && !known)
+		log_info("pool %s activated from metadata %s, which already held it, without "
+			 "changes (device %s, %s)",
+			 pool->name, meta->path, pool->dm_name, devno_text);
+	else
+		log_info("pool %s %s (device %s, %s)", pool->name,
+			 existing ? "activated" : "created", pool->dm_name, devno_text);
+	return 0;
 }
 
 int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
@@ -485,218 +553,35 @@ int srfs_pool_create(const char *name, const struct srfs_pool_create_options *o)
 	if (!o)
 		o = &defaults;
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
-	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
 	_cleanup_(opened_device_close) struct opened_device data = { .fd = -1, .loop.fd = -1 };
 	_cleanup_(opened_device_close) struct opened_device meta = { .fd = -1, .loop.fd = -1 };
+	struct srfs_pool *pool = &tx.pool;
 	struct srfs_dm_info info;
-	char table_text[256], a[32], b[32];
-	unsigned char block[4096];
 	bool known;
-	dev_t devno;
 	int r;
 
-	r = pool_begin(name, &st, &catalog_lock, &pool_lock, &pool);
+	/* No recovery: the pool's device may not exist yet. */
+	r = pool_begin(name, SRFS_POOL_TX_UNKNOWN_OK, &st, &tx);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	known = r == 0;
-	if (!known) {
-		if (!o->data_path || !o->metadata_path) {
-			log_error("pool %s is not in the catalog: give --data and --metadata to create it",
-				  name);
-			return -ENOENT;
-		}
-		snprintf(pool.name, sizeof(pool.name), "%s", name);
-		r = srfs_dm_name(pool.dm_name, sizeof(pool.dm_name), "srfs-", name, NULL);
-		if (r < 0)
-			return log_errno(r, "cannot name the device of pool %s", name);
-		pool.chunk_size = o->chunk_size ? o->chunk_size : SRFS_THIN_CHUNK_DEFAULT;
-		pool.created = (uint64_t)time(NULL);
-	} else if (o->chunk_size && o->chunk_size != pool.chunk_size) {
-		char s[32];
-		log_error("pool %s has a chunk size of %s, which cannot be changed", name,
-			  srfs_size_format(s, sizeof(s), pool.chunk_size));
-		return -EINVAL;
-	}
-	pool.low_water_mark =
-		pick(o->low_water_mark, pool.low_water_mark, SRFS_THIN_LOW_WATER_DEFAULT, known);
-	pool.error_if_no_space = pick(o->error_if_no_space, pool.error_if_no_space, false, known);
-	pool.discard = pick(o->discard, pool.discard, true, known);
-	pool.zero_blocks = pick(o->zero_blocks, pool.zero_blocks, false, known);
-
-	r = srfs_dm_info(pool.dm_name, &info);
+	r = settle_parameters(name, o, known, pool);
 	if (r < 0)
-		return log_errno(r, "cannot look up device %s", pool.dm_name);
-
-	/* The devices: as given, or as the catalog has them. */
-	const char *data_path = o->data_path ? o->data_path : pool.data.path;
-	const char *meta_path = o->metadata_path ? o->metadata_path : pool.metadata.path;
-	r = open_device("data", data_path, o->data_size, known ? name : NULL, info.exists,
-			&data);
+		return r;
+	r = srfs_dm_info(pool->dm_name, &info);
 	if (r < 0)
-		goto fail;
-	r = open_device("metadata", meta_path, o->metadata_size, known ? name : NULL,
-			info.exists, &meta);
-	if (r < 0)
-		goto fail;
-	if (known) {
-		const struct opened_device *given[] = { &data, &meta };
-		const struct srfs_pool_device *recorded[] = { &pool.data, &pool.metadata };
-		for (int i = 0; i < 2; i++) {
-			if (!streq(given[i]->path, recorded[i]->path)) {
-				log_error("pool %s was created with %s %s, not %s", name,
-					  given[i]->role, recorded[i]->path, given[i]->path);
-				r = -EINVAL;
-				goto fail;
-			}
-			if (given[i]->size != recorded[i]->size) {
-				log_error("%s %s of pool %s has changed size (%" PRIu64
-					  " bytes, was %" PRIu64 ")",
-					  given[i]->role, given[i]->path, name, given[i]->size,
-					  recorded[i]->size);
-				r = -EINVAL;
-				goto fail;
-			}
-		}
-	}
-	if (data.is_file == meta.is_file &&
-	    (data.is_file ? data.file_dev == meta.file_dev && data.file_ino == meta.file_ino
-			  : data.devno == meta.devno)) {
-		log_error("data and metadata are the same device %s", data.path);
-		r = -EINVAL;
-		goto fail;
-	}
+		return log_errno(r, "cannot look up device %s", pool->dm_name);
 
-	/* Already active? */
-	if (info.exists) {
-		char type[32];
-		struct srfs_thin_pool_table live;
-		r = srfs_dm_get_target(pool.dm_name, false, type, sizeof(type), table_text,
-				       sizeof(table_text), NULL);
-		if (r < 0 || !streq(type, "thin-pool") ||
-		    srfs_thin_pool_table_parse(table_text, &live) < 0) {
-			log_error("device %s exists but is not a thin pool", pool.dm_name);
-			r = -EEXIST;
-			goto fail;
-		}
-		if (!is_same_device(live.data, &data) || !is_same_device(live.metadata, &meta)) {
-			format_devno(a, sizeof(a), live.data);
-			format_devno(b, sizeof(b), live.metadata);
-			log_error("pool %s is already active with other devices (data %s, metadata %s)",
-				  name, a, b);
-			r = -EEXIST;
-			goto fail;
-		}
-		if (!known) {
-			/* Active but not recorded: a crash between activation and the catalog. */
-			r = record_devices(&pool, &data, &meta);
-			if (r == 0)
-				r = pool_save(&st, &pool);
-			if (r < 0)
-				return r;
-		}
-		log_info("pool %s is already active", name);
-		return 0;
-	}
-
-	/* A new pool, or one whose metadata already holds a pool? */
-	r = read_first_block(&meta, block, sizeof(block));
-	if (r < 0)
-		goto fail;
-	bool existing = known || srfs_thin_has_superblock(block, sizeof(block));
-	if (!existing) {
-		uint64_t need = srfs_thin_metadata_min(data.size, pool.chunk_size);
-		char s1[32], s2[32], s3[32];
-		if (data.size < pool.chunk_size * 2) {
-			log_error("data %s is too small for a pool (%s; at least two chunks of %s)",
-				  data.path, srfs_size_format(s1, sizeof(s1), data.size),
-				  srfs_size_format(s2, sizeof(s2), pool.chunk_size));
-			r = -EINVAL;
-			goto fail;
-		}
-		if (meta.size < need) {
-			log_error("metadata %s is too small: %s for %s of data in %s chunks needs "
-				  "at least %s (48 bytes per chunk, 2M minimum)",
-				  meta.path, srfs_size_format(s1, sizeof(s1), meta.size),
-				  srfs_size_format(s2, sizeof(s2), data.size),
-				  srfs_size_format(s3, sizeof(s3), pool.chunk_size),
-				  srfs_size_format(b, sizeof(b), need));
-			r = -EINVAL;
-			goto fail;
-		}
-		if (meta.size > SRFS_THIN_METADATA_MAX)
-			log_info("metadata %s is larger than 16G; the kernel uses only 16G of it",
-				 meta.path);
-		if (!data.created && (r = check_no_signature(&data, o->force)) < 0)
-			goto fail;
-		if (!meta.created && (r = check_no_signature(&meta, o->force)) < 0)
-			goto fail;
-	}
-
-	r = attach(&data);
+	r = open_devices(pool, o, known, info.exists, &data, &meta);
 	if (r == 0)
-		r = attach(&meta);
-	if (r < 0)
-		goto fail;
-	if (!existing && (r = zero_metadata_header(&meta)) < 0)
-		goto fail;
-
-	struct srfs_thin_pool_table table = {
-		.metadata = meta.devno,
-		.data = data.devno,
-		.chunk_sectors = pool.chunk_size / 512,
-		.low_water_mark = pool.low_water_mark,
-		.zero_blocks = pool.zero_blocks,
-		.discard = pool.discard,
-		.error_if_no_space = pool.error_if_no_space,
-	};
-	r = srfs_thin_pool_table_format(&table, table_text, sizeof(table_text));
-	if (r < 0)
-		goto fail;
-	struct srfs_dm_target target = {
-		.start = 0,
-		.length = data.size / pool.chunk_size * pool.chunk_size / 512,
-		.type = "thin-pool",
-		.params = table_text,
-	};
-	log_debug("creating %s: 0 %" PRIu64 " thin-pool %s", pool.dm_name, target.length,
-		  table_text);
-	r = srfs_dm_create(pool.dm_name, &target, false, &devno);
+		r = info.exists ? confirm_active(&st, pool, known, &data, &meta)
+				: activate(&st, pool, o, known, &data, &meta);
 	if (r < 0) {
-		log_errno(r, "cannot activate pool %s (device %s; the kernel log says why)", name,
-			  pool.dm_name);
-		goto fail;
+		/* Files this run created go again. */
+		opened_device_undo(&data);
+		opened_device_undo(&meta);
 	}
-	srfs_crash_point("thinpool-create:device");
-
-	r = known ? 0 : record_devices(&pool, &data, &meta);
-	if (r == 0)
-		r = pool_save(&st, &pool);
-	if (r == 0) {
-		srfs_crash_point("thinpool-create:record");
-		r = save_runtime(&st, &pool, devno, &data, &meta);
-	}
-	if (r < 0) {
-		/* Undo in reverse: the device, then a catalog record this run wrote. */
-		srfs_dm_remove(pool.dm_name, false);
-		if (!known)
-			pool_forget(&st, name);
-		goto fail;
-	}
-	format_devno(a, sizeof(a), devno);
-	if (existing && !known)
-		log_info("pool %s activated from metadata %s, which already held it, without "
-			 "changes (device %s, %s)",
-			 name, meta.path, pool.dm_name, a);
-	else
-		log_info("pool %s %s (device %s, %s)", name, existing ? "activated" : "created",
-			 pool.dm_name, a);
-	return 0;
-
-fail:
-	opened_device_undo(&data);
-	opened_device_undo(&meta);
 	return r;
 }
 
@@ -743,7 +628,7 @@ static int scan_thins(dev_t pool_devno, struct thin_scan *scan)
 static int catalog_images(int catalog_fd, const char *pool, unsigned *count, char *names,
 			  size_t names_size)
 {
-	static const char *const dirs[] = { IMAGES_DIR, SNAPSHOTS_DIR };
+	static const char *const dirs[] = { SRFS_IMAGES_DIR, SRFS_SNAPSHOTS_DIR };
 
 	*count = 0;
 	if (names)
@@ -855,26 +740,21 @@ int srfs_pool_report(const char *name,
 int srfs_pool_remove(const char *name, bool force, bool wipe)
 {
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
-	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
+	struct srfs_pool *pool = &tx.pool;
 	struct srfs_dm_info info;
 	struct thin_scan scan;
 	char images[512];
 	unsigned n_images;
 	int r;
 
-	r = pool_begin(name, &st, &catalog_lock, &pool_lock, &pool);
-	if (r == -ENOENT) {
-		log_error("unknown pool %s", name);
-		return r;
-	}
+	r = pool_begin(name, 0, &st, &tx);
 	if (r < 0)
 		return r;
 
-	r = srfs_dm_info(pool.dm_name, &info);
+	r = srfs_dm_info(pool->dm_name, &info);
 	if (r < 0)
-		return log_errno(r, "cannot look up device %s", pool.dm_name);
+		return log_errno(r, "cannot look up device %s", pool->dm_name);
 	if (info.exists) {
 		r = scan_thins(info.devno, &scan);
 		if (r < 0)
@@ -897,9 +777,9 @@ int srfs_pool_remove(const char *name, bool force, bool wipe)
 		}
 	}
 	if (info.exists) {
-		r = srfs_dm_remove(pool.dm_name, false);
+		r = srfs_dm_remove(pool->dm_name, false);
 		if (r == -EBUSY) {
-			log_error("pool %s is busy: device %s is still open", name, pool.dm_name);
+			log_error("pool %s is busy: device %s is still open", name, pool->dm_name);
 			return r;
 		}
 		if (r < 0)
@@ -915,7 +795,7 @@ int srfs_pool_remove(const char *name, bool force, bool wipe)
 
 	if (!wipe)
 		return 0;
-	const struct srfs_pool_device *devs[] = { &pool.data, &pool.metadata };
+	const struct srfs_pool_device *devs[] = { &pool->data, &pool->metadata };
 	for (int i = 0; i < 2; i++) {
 		if (!devs[i]->created)
 			continue;
@@ -923,12 +803,9 @@ int srfs_pool_remove(const char *name, bool force, bool wipe)
 			return log_errno(negative_errno(), "cannot remove %s", devs[i]->path);
 		log_verbose("removed %s", devs[i]->path);
 	}
-	_cleanup_close_ int cat_pools = -1;
-	r = srfs_state_subdir(st.catalog_fd, st.catalog_path, SRFS_POOLS_DIR, false, &cat_pools);
-	if (r == 0)
-		r = srfs_record_remove(cat_pools, name, SRFS_RECORD_DURABLE);
+	r = srfs_pool_forget(&st, name);
 	if (r < 0)
-		return log_errno(r, "cannot remove pool %s from the catalog", name);
+		return r;
 	log_info("pool %s wiped", name);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Thin pools: the catalog record (<catalog>/pools/NAME), activation of the
- * thin-pool device, its status and its removal.
+ * Thin pools: activation of the thin-pool device, its status and its
+ * removal.  The record (<catalog>/pools/NAME, struct srfs_pool) is the
+ * catalog's (catalog.h).
  *
  * A pool's dm device is named "srfs-NAME" (shortened with a hash when that
  * is too long; the catalog keeps the name).  Files are attached to loop
@@ -13,34 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "name.h"
+#include "catalog.h"
 #include "state.h"
 #include "thin.h"
-
-/* <catalog>/pools/NAME: a pool's record; <rundir>/pools/NAME: an active pool's loop devices. */
-#define SRFS_POOLS_DIR "pools"
-
-struct srfs_pool_device {
-	char *path;   /* absolute */
-	bool is_file; /* a regular file attached to a loop device */
-	bool created; /* created by thinpool-create (removed by --wipe) */
-	uint64_t size;
-};
-
-struct srfs_pool {
-	char name[SRFS_NAME_MAX + 1];
-	char dm_name[SRFS_DM_NAME_MAX + 1];
-	struct srfs_pool_device data, metadata;
-	uint64_t chunk_size; /* bytes */
-	uint64_t low_water_mark; /* chunks */
-	bool error_if_no_space, discard, zero_blocks;
-	uint64_t created; /* seconds since the epoch */
-};
-
-void srfs_pool_clear(struct srfs_pool *pool);
-
-/* Loads the catalog record; -ENOENT (not logged) when the pool is unknown. */
-int srfs_pool_load(int catalog_fd, const char *name, struct srfs_pool *pool);
 
 struct srfs_pool_create_options {
 	const char *data_path, *metadata_path; /* NULL: the catalog's */

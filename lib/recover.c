@@ -36,6 +36,7 @@
 #include "lock.h"
 #include "log.h"
 #include "pool.h"
+#include "pooltx.h"
 #include "recover.h"
 #include "record.h"
 #include "share-recover.h"
@@ -124,27 +125,21 @@ static bool in_catalog(int catalog_fd, const char *dir, const char *name)
 
 static int recover_pools(struct srfs_state *st, const struct dm_names *dm)
 {
-	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
 	char **pools = NULL;
 	int ret = 0, r;
 
-	r = srfs_lock_take(&catalog_lock, st, SRFS_LOCK_CATALOG, NULL, false);
+	r = srfs_pool_tx_begin(st, NULL, 0, &tx);
 	if (r < 0)
 		return r;
 	r = srfs_state_list(st->catalog_fd, SRFS_POOLS_DIR, &pools);
 	if (r < 0)
 		return r;
 	for (char **p = pools; *p; p++) {
-		_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
-		_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
-		r = srfs_lock_take(&pool_lock, st, SRFS_LOCK_POOL, *p, false);
-		if (r == 0)
-			r = srfs_pool_load(st->catalog_fd, *p, &pool);
-		if (r == 0 && dm_exists(pool.dm_name)) {
-			r = srfs_thinid_recover(st, &pool);
-			if (r == 0)
-				r = srfs_pool_restore_runtime(st, &pool);
-		}
+		r = srfs_pool_tx_begin(st, *p, SRFS_POOL_TX_RECOVER, &tx);
+		if (r == 0 && tx.active)
+			r = srfs_pool_restore_runtime(st, &tx.pool);
+		srfs_pool_tx_end_pool(&tx);
 		if (r < 0)
 			ret = r;
 	}
@@ -186,7 +181,7 @@ static int recover_pools(struct srfs_state *st, const struct dm_names *dm)
 		return r;
 	for (char **p = pools; *p; p++) {
 		char dm_name[SRFS_DM_NAME_MAX + 1];
-		if (srfs_dm_name(dm_name, sizeof(dm_name), DM_POOL_PREFIX, *p, NULL) < 0 ||
+		if (srfs_pool_dm_name(*p, dm_name, sizeof(dm_name)) < 0 ||
 		    dm_exists(dm_name))
 			continue;
 		if (srfs_record_remove(run_pools, *p, 0) == 0)

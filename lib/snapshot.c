@@ -23,27 +23,12 @@
 #include "log.h"
 #include "mountapi.h"
 #include "path.h"
+#include "pooltx.h"
 #include "share-mode.h"
 #include "share.h"
 #include "snapshot.h"
 #include "thinid.h"
 #include "util.h"
-
-/* Catalog lock, pool lock (and the pool, recovered), in that order. */
-static int lock_pool(struct srfs_state *st, const char *pool_name, struct srfs_lock *cat,
-		     struct srfs_lock *pl, struct srfs_pool *pool)
-{
-	int r = srfs_lock_take(cat, st, SRFS_LOCK_CATALOG, NULL, false);
-	if (r == 0)
-		r = srfs_lock_take(pl, st, SRFS_LOCK_POOL, pool_name, false);
-	if (r == 0)
-		r = srfs_pool_load(st->catalog_fd, pool_name, pool);
-	if (r == -ENOENT)
-		log_error("unknown pool %s", pool_name);
-	if (r == 0)
-		r = srfs_thinid_recover(st, pool);
-	return r;
-}
 
 /* Mounts the snapshot device DEVICE (file system FS) read-write at TARGET_FD. */
 static int mount_snapshot(const char *device, const char *fs, int target_fd, const char *target,
@@ -98,13 +83,12 @@ static int drop_snapshot(struct srfs_state *st, const struct srfs_pool *pool,
 int srfs_snapshot_share(const char *image, const char *id, const char *target_arg)
 {
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_lock_ struct srfs_lock cat_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
 	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
 	_cleanup_lock_ struct srfs_lock share_lock = SRFS_LOCK_INIT;
 	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
 	_cleanup_(srfs_image_clear) struct srfs_image snap = { 0 };
-	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	const struct srfs_pool *pool = &tx.pool;
 	_cleanup_(srfs_share_clear) struct srfs_share old = { 0 };
 	_cleanup_free_ char *target = NULL;
 	_cleanup_close_ int target_fd = -1;
@@ -133,7 +117,7 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 	if (!img.sealed) {
 		return srfs_image_unsealed_error("image", image);
 	}
-	r = lock_pool(&st, img.pool, &cat_lock, &pool_lock, &pool);
+	r = srfs_pool_tx_begin(&st, img.pool, SRFS_POOL_TX_ACTIVE | SRFS_POOL_TX_RECOVER, &tx);
 	if (r == 0)
 		r = srfs_lock_take(&image_lock, &st, SRFS_LOCK_IMAGE, image, true);
 	if (r == 0)
@@ -163,7 +147,7 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 	}
 	/* What an interrupted share of this container left: a snapshot to start afresh. */
 	if (srfs_image_load_record(st.catalog_fd, id, true, &snap) == 0) {
-		r = drop_snapshot(&st, &pool, &snap, false);
+		r = drop_snapshot(&st, pool, &snap, false);
 		if (r < 0)
 			return r;
 	}
@@ -173,7 +157,7 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 	if (r < 0)
 		return r;
 	srfs_crash_point("rootfs-share:claim");
-	r = srfs_thinid_pool_usable(&pool);
+	r = srfs_thinid_pool_usable(pool);
 	if (r < 0)
 		goto fail;
 
@@ -190,7 +174,7 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 	if (r == 0)
 		r = srfs_dm_info(origin_dm, &origin);
 	if (r == 0)
-		r = srfs_thinid_create(&st, &pool, &snap, &img.device_id,
+		r = srfs_thinid_create(&st, pool, &snap, &img.device_id,
 				       origin.exists ? origin_dm : "");
 	if (r < 0)
 		goto fail;
@@ -204,7 +188,7 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target_ar
 	if (r < 0)
 		goto fail_snapshot;
 	srfs_crash_point("rootfs-share:record");
-	r = srfs_dm_info(pool.dm_name, &pool_info);
+	r = srfs_dm_info(pool->dm_name, &pool_info);
 	if (r == 0)
 		r = srfs_snapshot_dm_name(id, dm_name, sizeof(dm_name));
 	if (r < 0)
@@ -238,7 +222,7 @@ fail_device:
 fail_record:
 	srfs_share_forget(&st, id);
 fail_snapshot:
-	srfs_thinid_delete(&st, &pool, &snap);
+	srfs_thinid_delete(&st, pool, &snap);
 fail:
 	srfs_target_unclaim(&st, target, id);
 	return r;
@@ -250,11 +234,10 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 	if (!o)
 		o = &defaults;
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_lock_ struct srfs_lock cat_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock pool_lock = SRFS_LOCK_INIT;
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
 	_cleanup_lock_ struct srfs_lock share_lock = SRFS_LOCK_INIT;
 	_cleanup_(srfs_image_clear) struct srfs_image snap = { 0 };
-	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	const struct srfs_pool *pool = &tx.pool;
 	_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
 	int r;
 
@@ -267,7 +250,7 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 	if (r < 0 && r != -ENOENT)
 		return r;
 	/* No snapshot (a removal the recovery completed): only the share is left to clear. */
-	r = r == 0 ? lock_pool(&st, snap.pool, &cat_lock, &pool_lock, &pool) : 0;
+	r = r == 0 ? srfs_pool_tx_begin(&st, snap.pool, SRFS_POOL_TX_RECOVER, &tx) : 0;
 	if (r == 0)
 		r = srfs_lock_take(&share_lock, &st, SRFS_LOCK_SHARE, id, false);
 	if (r < 0)
@@ -277,7 +260,7 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 	if (r < 0 && r != -ENOENT)
 		return r;
 	bool have_snapshot = r == 0;
-	if (have_snapshot && pool_lock.fd < 0) {
+	if (have_snapshot && !tx.known) {
 		log_error("container %s was shared again meanwhile: release it again", id);
 		return -EAGAIN;
 	}
@@ -297,7 +280,7 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 	if (r == 0 && (r = srfs_share_unmount(&s, o->lazy)) < 0)
 		return r;
 	if (have_snapshot && !snap.released) {
-		r = drop_snapshot(&st, &pool, &snap, o->lazy);
+		r = drop_snapshot(&st, pool, &snap, o->lazy);
 		if (r < 0)
 			return r;
 	}

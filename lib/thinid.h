@@ -16,16 +16,15 @@
  * made, the record removed); one whose id moved is complete.  A removal is
  * always completed.  Container snapshots (rootfs-share --mode snapshot) go
  * through the same transactions.  Every function here expects the catalog and the pool
- * lock to be held and the pool to be active.
+ * lock to be held (a pool transaction, pooltx.h) and the pool to be active.
  */
 #pragma once
 
 #include <stdint.h>
 
-#include "image.h"
-#include "pool.h"
-
-#define SRFS_INTENTS_DIR "intents"
+#include "catalog.h"
+#include "state.h"
+#include "thin.h"
 
 /* Finishes an interrupted transaction of POOL, if there is one. */
 int srfs_thinid_recover(struct srfs_state *st, const struct srfs_pool *pool);

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The catalog's records of images, container snapshots and pools (catalog.h). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "log.h"
+#include "macro.h"
+#include "record.h"
+#include "thin.h"
+#include "util.h"
+
+/* ---- images ------------------------------------------------------------------------ */
+
+static const struct srfs_record_key image_keys[] = {
+	{ "version", true },
+	{ "kind", true },
+	{ "pool", false },
+	{ "device_id", false },
+	{ "parent", false },
+	{ "source", false },
+	{ "size", true },
+	{ "fs", true },
+	{ "sealed", true },
+	{ "created", true },
+	{ "released", false },
+	{ 0 },
+};
+
+static const char *const kind_names[] = {
+	[SRFS_IMAGE_POOL] = "pool",
+	[SRFS_IMAGE_FILE] = "file",
+	[SRFS_IMAGE_BLOCK] = "block",
+};
+
+void srfs_image_clear(struct srfs_image *img)
+{
+	free(img->source);
+	*img = (struct srfs_image){ 0 };
+}
+
+const char *srfs_image_kind_name(enum srfs_image_kind kind)
+{
+	return kind_names[kind];
+}
+
+int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img)
+{
+	return srfs_image_load_record(catalog_fd, name, false, img);
+}
+
+int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
+			   struct srfs_image *img)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	char err[256];
+	const char *v;
+	int r;
+
+	srfs_image_clear(img);
+	dir = openat(catalog_fd, snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR,
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return errno == ENOENT ? -ENOENT
+				       : log_errno(negative_errno(), "cannot open the image catalog");
+	r = srfs_record_load(dir, name, image_keys, &rec, err, sizeof(err));
+	if (r == -ENOENT)
+		return r;
+	if (r == -EBADMSG) {
+		log_error("catalog record of image %s is corrupt: %s", name, err);
+		return r;
+	}
+	if (r < 0)
+		return log_errno(r, "cannot read the catalog record of image %s", name);
+
+	snprintf(img->name, sizeof(img->name), "%s", name);
+	v = srfs_record_get(&rec, "kind");
+	size_t k;
+	for (k = 0; k < ARRAY_SIZE(kind_names); k++)
+		if (streq(v, kind_names[k]))
+			break;
+	if (k == ARRAY_SIZE(kind_names))
+		goto corrupt;
+	img->kind = (enum srfs_image_kind)k;
+	if (img->kind == SRFS_IMAGE_POOL) {
+		v = srfs_record_get(&rec, "pool");
+		if (!v || srfs_name_check(v, NULL) < 0 ||
+		    srfs_record_get_u64(&rec, "device_id", &img->device_id) < 0)
+			goto corrupt;
+		snprintf(img->pool, sizeof(img->pool), "%s", v);
+		v = srfs_record_get(&rec, "parent");
+		if (v && srfs_name_check(v, NULL) < 0)
+			goto corrupt;
+		snprintf(img->parent, sizeof(img->parent), "%s", v ? v : "");
+	} else {
+		v = srfs_record_get(&rec, "source");
+		if (!v || v[0] != '/' || !(img->source = strdup(v)))
+			goto corrupt;
+	}
+	v = srfs_record_get(&rec, "fs");
+	if (strlen(v) >= sizeof(img->fs) || !*v)
+		goto corrupt;
+	snprintf(img->fs, sizeof(img->fs), "%s", v);
+	v = srfs_record_get(&rec, "sealed");
+	if (!streq(v, "0") && !streq(v, "1"))
+		goto corrupt;
+	img->sealed = streq(v, "1");
+	if (srfs_record_get_u64(&rec, "size", &img->size) < 0 ||
+	    srfs_record_get_u64(&rec, "created", &img->created) < 0)
+		goto corrupt;
+	v = srfs_record_get(&rec, "released");
+	img->released = v && streq(v, "1");
+	img->snapshot = snapshot;
+	return 0;
+corrupt:
+	log_error("catalog record of image %s is corrupt: a value is malformed", name);
+	srfs_image_clear(img);
+	return -EBADMSG;
+}
+
+int srfs_image_save(struct srfs_state *st, const struct srfs_image *img)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	int r;
+
+	r = srfs_state_subdir(st->catalog_fd, st->catalog_path,
+			      img->snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR, true, &dir);
+	if (r < 0)
+		return r;
+	r = srfs_record_set(&rec, "version", "1");
+	if (r == 0)
+		r = srfs_record_set(&rec, "kind", kind_names[img->kind]);
+	if (r == 0 && img->kind == SRFS_IMAGE_POOL) {
+		r = srfs_record_set(&rec, "pool", img->pool);
+		if (r == 0)
+			r = srfs_record_set_u64(&rec, "device_id", img->device_id);
+		if (r == 0 && img->parent[0])
+			r = srfs_record_set(&rec, "parent", img->parent);
+	} else if (r == 0) {
+		r = srfs_record_set(&rec, "source", img->source);
+	}
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "size", img->size);
+	if (r == 0)
+		r = srfs_record_set(&rec, "fs", img->fs);
+	if (r == 0)
+		r = srfs_record_set(&rec, "sealed", img->sealed ? "1" : "0");
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "created", img->created);
+	if (r == 0 && img->released)
+		r = srfs_record_set(&rec, "released", "1");
+	if (r == 0)
+		r = srfs_record_save(dir, img->name, &rec, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot write the catalog record of image %s", img->name);
+	return 0;
+}
+
+int srfs_image_forget(struct srfs_state *st, const char *name, bool snapshot)
+{
+	_cleanup_close_ int dir = -1;
+	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path,
+				  snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR, false, &dir);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		r = srfs_record_remove(dir, name, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot remove image %s from the catalog", name);
+	return 0;
+}
+
+int srfs_image_dm_name(const char *name, bool build, char *buf, size_t size)
+{
+	return srfs_dm_name(buf, size, build ? "srfs-build:" : "srfs-img:", name, NULL);
+}
+
+int srfs_snapshot_dm_name(const char *id, char *buf, size_t size)
+{
+	return srfs_dm_name(buf, size, "srfs-snap:", id, NULL);
+}
+
+/* ---- pools ------------------------------------------------------------------------- */
+
+static const struct srfs_record_key pool_keys[] = {
+	{ "version", true },
+	{ "dm_name", true },
+	{ "data", true },
+	{ "data_type", true },
+	{ "data_created", true },
+	{ "data_size", true },
+	{ "metadata", true },
+	{ "metadata_type", true },
+	{ "metadata_created", true },
+	{ "metadata_size", true },
+	{ "chunk_size", true },
+	{ "low_water_mark", true },
+	{ "error_if_no_space", true },
+	{ "discard", true },
+	{ "zero_blocks", true },
+	{ "created", true },
+	{ 0 },
+};
+
+void srfs_pool_clear(struct srfs_pool *pool)
+{
+	free(pool->data.path);
+	free(pool->metadata.path);
+	*pool = (struct srfs_pool){ 0 };
+}
+
+static int get_bool(const struct srfs_record *rec, const char *key, bool *out)
+{
+	const char *v = srfs_record_get(rec, key);
+	if (!v || (!streq(v, "0") && !streq(v, "1")))
+		return -EINVAL;
+	*out = streq(v, "1");
+	return 0;
+}
+
+static int load_device(const struct srfs_record *rec, const char *role,
+		       struct srfs_pool_device *d)
+{
+	char key[32];
+	const char *type;
+
+	d->path = strdup(srfs_record_get(rec, role));
+	snprintf(key, sizeof(key), "%s_type", role);
+	type = srfs_record_get(rec, key);
+	if (!d->path || d->path[0] != '/' || !type || (!streq(type, "file") && !streq(type, "block")))
+		return -EINVAL;
+	d->is_file = streq(type, "file");
+	snprintf(key, sizeof(key), "%s_created", role);
+	if (get_bool(rec, key, &d->created) < 0)
+		return -EINVAL;
+	snprintf(key, sizeof(key), "%s_size", role);
+	return srfs_record_get_u64(rec, key, &d->size);
+}
+
+int srfs_pool_load(int catalog_fd, const char *name, struct srfs_pool *pool)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	char err[256];
+	const char *v;
+	int r;
+
+	srfs_pool_clear(pool);
+	dir = openat(catalog_fd, SRFS_POOLS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return errno == ENOENT ? -ENOENT : log_errno(negative_errno(), "cannot open the pool catalog");
+	r = srfs_record_load(dir, name, pool_keys, &rec, err, sizeof(err));
+	if (r == -ENOENT)
+		return r;
+	if (r == -EBADMSG) {
+		log_error("catalog record of pool %s is corrupt: %s", name, err);
+		return r;
+	}
+	if (r < 0)
+		return log_errno(r, "cannot read the catalog record of pool %s", name);
+
+	snprintf(pool->name, sizeof(pool->name), "%s", name);
+	v = srfs_record_get(&rec, "dm_name");
+	if (strlen(v) > SRFS_DM_NAME_MAX || !*v)
+		goto corrupt;
+	snprintf(pool->dm_name, sizeof(pool->dm_name), "%s", v);
+	if (load_device(&rec, "data", &pool->data) < 0 ||
+	    load_device(&rec, "metadata", &pool->metadata) < 0 ||
+	    srfs_record_get_u64(&rec, "chunk_size", &pool->chunk_size) < 0 ||
+	    !srfs_thin_chunk_valid(pool->chunk_size) ||
+	    srfs_record_get_u64(&rec, "low_water_mark", &pool->low_water_mark) < 0 ||
+	    get_bool(&rec, "error_if_no_space", &pool->error_if_no_space) < 0 ||
+	    get_bool(&rec, "discard", &pool->discard) < 0 ||
+	    get_bool(&rec, "zero_blocks", &pool->zero_blocks) < 0 ||
+	    srfs_record_get_u64(&rec, "created", &pool->created) < 0)
+		goto corrupt;
+	return 0;
+corrupt:
+	log_error("catalog record of pool %s is corrupt: a value is malformed", name);
+	srfs_pool_clear(pool);
+	return -EBADMSG;
+}
+
+static int save_device(struct srfs_record *rec, const char *role,
+		       const struct srfs_pool_device *d)
+{
+	char key[32];
+	int r = srfs_record_set(rec, role, d->path);
+	snprintf(key, sizeof(key), "%s_type", role);
+	if (r == 0)
+		r = srfs_record_set(rec, key, d->is_file ? "file" : "block");
+	snprintf(key, sizeof(key), "%s_created", role);
+	if (r == 0)
+		r = srfs_record_set(rec, key, d->created ? "1" : "0");
+	snprintf(key, sizeof(key), "%s_size", role);
+	if (r == 0)
+		r = srfs_record_set_u64(rec, key, d->size);
+	return r;
+}
+
+int srfs_pool_save(struct srfs_state *st, const struct srfs_pool *pool)
+{
+	_cleanup_record_ struct srfs_record rec = { 0 };
+	_cleanup_close_ int dir = -1;
+	int r;
+
+	r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_POOLS_DIR, true, &dir);
+	if (r < 0)
+		return r;
+	r = srfs_record_set(&rec, "version", "1");
+	if (r == 0)
+		r = srfs_record_set(&rec, "dm_name", pool->dm_name);
+	if (r == 0)
+		r = save_device(&rec, "data", &pool->data);
+	if (r == 0)
+		r = save_device(&rec, "metadata", &pool->metadata);
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "chunk_size", pool->chunk_size);
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "low_water_mark", pool->low_water_mark);
+	if (r == 0)
+		r = srfs_record_set(&rec, "error_if_no_space", pool->error_if_no_space ? "1" : "0");
+	if (r == 0)
+		r = srfs_record_set(&rec, "discard", pool->discard ? "1" : "0");
+	if (r == 0)
+		r = srfs_record_set(&rec, "zero_blocks", pool->zero_blocks ? "1" : "0");
+	if (r == 0)
+		r = srfs_record_set_u64(&rec, "created", pool->created);
+	if (r == 0)
+		r = srfs_record_save(dir, pool->name, &rec, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot write the catalog record of pool %s", pool->name);
+	return 0;
+}
+
+int srfs_pool_forget(struct srfs_state *st, const char *name)
+{
+	_cleanup_close_ int dir = -1;
+	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_POOLS_DIR, false, &dir);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		r = srfs_record_remove(dir, name, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot remove pool %s from the catalog", name);
+	return 0;
+}
+
+int srfs_pool_dm_name(const char *name, char *buf, size_t size)
+{
+	return srfs_dm_name(buf, size, "srfs-", name, NULL);
+}

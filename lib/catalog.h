@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The catalog: the persistent records of pools, images and container
+ * snapshots, under the catalog directory (state.h), and the names derived
+ * from them.  The bottom layer: it reads and writes records and nothing
+ * else; what acts on pools and images (pool.h, image.h, thinid.h) is above.
+ *
+ *   <catalog>/pools/NAME      a pool: its devices and table parameters
+ *   <catalog>/images/NAME     an image: pool (thin id), file or block device
+ *   <catalog>/snapshots/ID    a container's thin snapshot (rootfs-share --mode snapshot)
+ *   <catalog>/intents/POOL    a pool's open thin id transaction (thinid.h)
+ *
+ * Device-mapper names: "srfs-NAME" for a pool (shortened with a hash when
+ * too long; the record keeps the name), "srfs-img:NAME" for the read-only
+ * device of an active image, "srfs-build:NAME" for the writable one while an
+ * image is built, "srfs-snap:ID" for a container's snapshot.  Pool names
+ * cannot contain ':', so none can be mistaken for a pool's.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "name.h"
+#include "state.h"
+
+#define SRFS_IMAGES_DIR "images"       /* <catalog>/images/NAME: the image records */
+#define SRFS_SNAPSHOTS_DIR "snapshots" /* <catalog>/snapshots/ID: container snapshots */
+/* <catalog>/pools/NAME: a pool's record (and <rundir>/pools/NAME: an active pool's loop devices). */
+#define SRFS_POOLS_DIR "pools"
+#define SRFS_INTENTS_DIR "intents" /* <catalog>/intents/POOL: open transactions */
+
+/* ---- images ------------------------------------------------------------------------ */
+
+enum srfs_image_kind {
+	SRFS_IMAGE_POOL,
+	SRFS_IMAGE_FILE,
+	SRFS_IMAGE_BLOCK,
+};
+
+struct srfs_image {
+	char name[SRFS_NAME_MAX + 1];
+	enum srfs_image_kind kind;
+	char pool[SRFS_NAME_MAX + 1];   /* pool images */
+	uint64_t device_id;             /* pool images */
+	char parent[SRFS_NAME_MAX + 1]; /* "" when none */
+	char *source;                   /* file and block images: absolute path */
+	uint64_t size;                  /* bytes */
+	char fs[32];                    /* ext4, xfs, erofs, squashfs, ... */
+	bool sealed;
+	uint64_t created; /* seconds since the epoch */
+	/*
+	 * A container's thin snapshot (rootfs-share --mode snapshot), recorded
+	 * in <catalog>/snapshots/ID with the image as its PARENT.  RELEASED: its
+	 * device was left to deferred removal; the thin id goes once it is gone.
+	 */
+	bool snapshot;
+	bool released;
+};
+
+void srfs_image_clear(struct srfs_image *img);
+const char *srfs_image_kind_name(enum srfs_image_kind kind);
+
+/* Loads the catalog record; -ENOENT (not logged) when the image is unknown. */
+int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img);
+/* The same for a container snapshot (SNAPSHOT) or an image. */
+int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
+			   struct srfs_image *img);
+/* Writes the catalog record durably. */
+int srfs_image_save(struct srfs_state *st, const struct srfs_image *img);
+/* Removes the catalog record (durably); a missing one is not an error. */
+int srfs_image_forget(struct srfs_state *st, const char *name, bool snapshot);
+
+/* The dm name of the image's read-only device, or (BUILD) its writable one. */
+int srfs_image_dm_name(const char *name, bool build, char *buf, size_t size);
+/* The dm name of container ID's snapshot device: "srfs-snap:ID". */
+int srfs_snapshot_dm_name(const char *id, char *buf, size_t size);
+
+/* ---- pools ------------------------------------------------------------------------- */
+
+struct srfs_pool_device {
+	char *path;   /* absolute */
+	bool is_file; /* a regular file attached to a loop device */
+	bool created; /* created by thinpool-create (removed by --wipe) */
+	uint64_t size;
+};
+
+struct srfs_pool {
+	char name[SRFS_NAME_MAX + 1];
+	char dm_name[SRFS_DM_NAME_MAX + 1];
+	struct srfs_pool_device data, metadata;
+	uint64_t chunk_size; /* bytes */
+	uint64_t low_water_mark; /* chunks */
+	bool error_if_no_space, discard, zero_blocks;
+	uint64_t created; /* seconds since the epoch */
+};
+
+void srfs_pool_clear(struct srfs_pool *pool);
+
+/* Loads the catalog record; -ENOENT (not logged) when the pool is unknown. */
+int srfs_pool_load(int catalog_fd, const char *name, struct srfs_pool *pool);
+/* Writes the catalog record durably. */
+int srfs_pool_save(struct srfs_state *st, const struct srfs_pool *pool);
+/* Removes the catalog record (durably); a missing one is not an error. */
+int srfs_pool_forget(struct srfs_state *st, const char *name);
+/* The dm name of pool NAME's device: "srfs-NAME" (shortened when too long). */
+int srfs_pool_dm_name(const char *name, char *buf, size_t size);
