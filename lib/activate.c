@@ -146,13 +146,15 @@ static int open_file_source(const struct srfs_image *img, int *out)
 	return 0;
 }
 
-/* Opens (making it) the image's mount point <rundir>/mnt/NAME. */
-static int mount_point(struct srfs_state *st, const char *name, char **path, int *fd)
+/* Opens (making it: MADE) the image's mount point <rundir>/mnt/NAME. */
+static int mount_point(struct srfs_state *st, const char *name, char **path, int *fd,
+		       bool *made)
 {
 	int dir = srfs_state_run_dir(st, SRFS_RUN_MNT_DIR, true);
 	if (dir < 0)
 		return dir;
-	if (mkdirat(dir, name, 0700) < 0 && errno != EEXIST)
+	*made = mkdirat(dir, name, 0700) == 0;
+	if (!*made && errno != EEXIST)
 		return log_errno(negative_errno(), "cannot create the mount point of image %s", name);
 	*fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd < 0)
@@ -221,6 +223,102 @@ static int give_mount(const char *path, char **mount_path)
 	return 0;
 }
 
+/*
+ * Is image NAME active already, its record and its mount (MNT_FD) agreeing?
+ * 1 (a label asked for checked against the one it has: a mount's label
+ * cannot change), 0, -errno.  MOUNTED: whether MNT_FD is a mount at all.
+ */
+static int already_active(struct srfs_state *st, const char *name,
+			  const struct srfs_activate_options *o, int mnt_fd, bool *mounted)
+{
+	_cleanup_(srfs_active_image_clear) struct srfs_active_image old = { 0 };
+	struct stat s;
+
+	int r = srfs_active_image_load(st, name, &old);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	int m = srfs_is_mount_root(mnt_fd);
+	if (m < 0)
+		return log_errno(m, "cannot inspect the mount point of image %s", name);
+	*mounted = m;
+	if (r < 0 || !m || fstat(mnt_fd, &s) < 0 || s.st_dev != old.dev)
+		return 0;
+	if (o->context || o->no_context) {
+		char label[SRFS_CONTEXT_MAX];
+		r = choose_label(o, label, sizeof(label));
+		if (r < 0)
+			return r;
+		if (!streq(label, old.context)) {
+			log_error("image %s is active with %s%s%s: deactivate it to change that", name,
+				  old.context[0] ? "label '" : "no label", old.context,
+				  old.context[0] ? "'" : "");
+			return -EBUSY;
+		}
+	}
+	return 1;
+}
+
+/* The image's device into A->device: a thin device (MADE_DM), a loop device, or its own. */
+static int open_device(struct srfs_state *st, const struct srfs_image *img, bool mounted,
+		       struct srfs_active_image *a, struct srfs_loop *loop, bool *made_dm)
+{
+	int r;
+	if (img->kind == SRFS_IMAGE_POOL) {
+		dev_t devno;
+		char dev[32];
+		r = thin_device(st, img, a->dm_name, sizeof(a->dm_name), &devno);
+		if (r < 0)
+			return r;
+		*made_dm = true;
+		snprintf(dev, sizeof(dev), "/dev/dm-%u", minor(devno));
+		a->device = strdup(dev);
+	} else if (img->kind == SRFS_IMAGE_FILE && !mounted) {
+		_cleanup_close_ int fd = -1;
+		r = open_file_source(img, &fd);
+		if (r < 0)
+			return r;
+		r = srfs_loop_attach(fd, true, loop);
+		if (r < 0)
+			return log_errno(r, "cannot attach %s to a loop device", img->source);
+		a->device = strdup(loop->path);
+	} else {
+		a->device = strdup(img->source);
+	}
+	return a->device ? 0 : log_errno(-ENOMEM, "cannot activate image %s", img->name);
+}
+
+/* Mounts the image's file system, checked first, read-only at A->mount. */
+static int mount_image(const struct srfs_image *img, const struct srfs_active_image *a)
+{
+	char options[SRFS_CONTEXT_MAX + 64];
+	const char *type, *data;
+
+	int r = check_filesystem(img, a->device);
+	if (r < 0)
+		return r;
+	mount_type(img->fs, &type, &data);
+	r = mount_data(data, a->context, options, sizeof(options));
+	if (r < 0)
+		return r;
+	if (mount(a->device, a->mount, type, MS_RDONLY | MS_NOSUID | MS_NODEV, options) < 0)
+		return log_errno(negative_errno(), "cannot mount image %s (%s on %s)", img->name,
+				 img->fs, a->device);
+	return 0;
+}
+
+/* The runtime record of the image mounted at A->mount. */
+static int record_active(struct srfs_state *st, struct srfs_active_image *a)
+{
+	_cleanup_close_ int fd = open(a->mount, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat s;
+
+	if (fd < 0 || fstat(fd, &s) < 0)
+		return log_errno(negative_errno(), "cannot open %s", a->mount);
+	a->dev = s.st_dev;
+	a->since = (uint64_t)time(NULL);
+	return srfs_active_image_save(st, a);
+}
+
 int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
 			char **mount_path)
 {
@@ -231,20 +329,15 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
 	_cleanup_(srfs_active_image_clear) struct srfs_active_image a = { 0 };
 	_cleanup_(srfs_loop_close) struct srfs_loop loop = SRFS_LOOP_INIT;
 	_cleanup_close_ int mnt_fd = -1;
-	const char *type, *data;
-	char options[SRFS_CONTEXT_MAX + 64];
-	bool made_dm = false;
-	dev_t devno = 0;
-	struct stat s;
+	bool made_dm = false, made_dir = false, mounted = false;
 	int r;
 
 	if (!o)
 		o = &defaults;
 	r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE |
 					 SRFS_STATE_PRIVATE_MOUNT);
-	if (r < 0)
-		return r;
-	r = srfs_lock_take(&lock, &st, SRFS_LOCK_IMAGE, name, false);
+	if (r == 0)
+		r = srfs_lock_take(&lock, &st, SRFS_LOCK_IMAGE, name, false);
 	if (r < 0)
 		return r;
 	r = srfs_image_load(st.catalog_fd, name, &img);
@@ -252,96 +345,33 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
 		log_error("unknown image %s", name);
 	if (r < 0)
 		return r;
-	if (!img.sealed) {
+	if (!img.sealed)
 		return srfs_image_unsealed_error("image", name);
-	}
-	r = mount_point(&st, name, &a.mount, &mnt_fd);
+	r = mount_point(&st, name, &a.mount, &mnt_fd, &made_dir);
 	if (r < 0)
 		return r;
-
-	/* Active already?  The record and the mount must agree. */
-	_cleanup_(srfs_active_image_clear) struct srfs_active_image old = { 0 };
-	r = srfs_active_image_load(&st, name, &old);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	int mounted = srfs_is_mount_root(mnt_fd);
-	if (mounted < 0)
-		return log_errno(mounted, "cannot inspect %s", a.mount);
-	if (r == 0 && mounted && fstat(mnt_fd, &s) == 0 && s.st_dev == old.dev) {
-		/* A label asked for must be the one it has: a mount's label cannot change. */
-		if (o->context || o->no_context) {
-			char label[SRFS_CONTEXT_MAX];
-			r = choose_label(o, label, sizeof(label));
-			if (r < 0)
-				return r;
-			if (!streq(label, old.context)) {
-				log_error("image %s is active with %s%s%s: deactivate it to change that",
-					  name, old.context[0] ? "label '" : "no label",
-					  old.context, old.context[0] ? "'" : "");
-				return -EBUSY;
-			}
-		}
-		return give_mount(a.mount, mount_path);
-	}
-	if (mounted) {
-		/* Mounted but not recorded (a crash in between): the mount is adopted below. */
+	r = already_active(&st, name, o, mnt_fd, &mounted);
+	if (r != 0)
+		return r < 0 ? r : give_mount(a.mount, mount_path);
+	if (mounted) /* but not recorded (a crash in between): the mount is adopted */
 		log_verbose("adopting the existing mount of image %s", name);
-	}
 
 	snprintf(a.name, sizeof(a.name), "%s", name);
 	snprintf(a.fs, sizeof(a.fs), "%s", img.fs);
 	/* The label is checked before anything is made. */
 	r = choose_label(o, a.context, sizeof(a.context));
+	if (r == 0)
+		r = open_device(&st, &img, mounted, &a, &loop, &made_dm);
 	if (r < 0)
-		return r;
-	if (img.kind == SRFS_IMAGE_POOL) {
-		r = thin_device(&st, &img, a.dm_name, sizeof(a.dm_name), &devno);
-		if (r < 0)
-			return r;
-		made_dm = true;
-		char dev[32];
-		snprintf(dev, sizeof(dev), "/dev/dm-%u", minor(devno));
-		a.device = strdup(dev);
-	} else if (img.kind == SRFS_IMAGE_FILE && !mounted) {
-		_cleanup_close_ int fd = -1;
-		r = open_file_source(&img, &fd);
-		if (r < 0)
-			return r;
-		r = srfs_loop_attach(fd, true, &loop);
-		if (r < 0)
-			return log_errno(r, "cannot attach %s to a loop device", img.source);
-		a.device = strdup(loop.path);
-	} else {
-		a.device = strdup(img.source);
-	}
-	if (!a.device)
-		return log_errno(-ENOMEM, "cannot activate image %s", name);
+		goto fail;
 	srfs_crash_point("image-activate:device");
-
 	if (!mounted) {
-		r = check_filesystem(&img, a.device);
+		r = mount_image(&img, &a);
 		if (r < 0)
 			goto fail;
-		mount_type(img.fs, &type, &data);
-		r = mount_data(data, a.context, options, sizeof(options));
-		if (r < 0)
-			goto fail;
-		if (mount(a.device, a.mount, type, MS_RDONLY | MS_NOSUID | MS_NODEV, options) < 0) {
-			r = log_errno(negative_errno(), "cannot mount image %s (%s on %s)", name,
-				      img.fs, a.device);
-			goto fail;
-		}
 		srfs_crash_point("image-activate:mount");
 	}
-	closep(&mnt_fd);
-	mnt_fd = open(a.mount, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (mnt_fd < 0 || fstat(mnt_fd, &s) < 0) {
-		r = log_errno(negative_errno(), "cannot open %s", a.mount);
-		goto fail_mounted;
-	}
-	a.dev = s.st_dev;
-	a.since = (uint64_t)time(NULL);
-	r = srfs_active_image_save(&st, &a);
+	r = record_active(&st, &a);
 	if (r < 0)
 		goto fail_mounted;
 	log_verbose("image %s is active: %s on %s%s%s", name, a.device, a.mount,
@@ -351,7 +381,9 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
 fail_mounted:
 	umount2(a.mount, UMOUNT_NOFOLLOW);
 fail:
-	if (made_dm && img.kind == SRFS_IMAGE_POOL)
+	if (made_dm)
 		srfs_dm_remove(a.dm_name, false);
+	if (made_dir) /* a refused activation leaves no mount point behind */
+		rmdir(a.mount);
 	return r;
 }

@@ -136,15 +136,8 @@ static bool path_within(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/' || n == 1);
 }
 
-/*
- * Refuses a target the share must not cover: one that is a mount point
- * already (naming its share when it is one), one in the runtime or catalog
- * directories (records found there would then be an image's files), one on
- * the image's own file system (its mount or another share of it), and one in
- * /proc or /sys.
- */
-static int check_target(struct srfs_state *st, int target_fd, const char *target,
-			const char *id, const struct srfs_active_image *active)
+int srfs_share_check_target(struct srfs_state *st, int target_fd, const char *target,
+			    const char *id, const struct srfs_active_image *active)
 {
 	char owner[SRFS_NAME_MAX + 1];
 	struct statx stx;
@@ -172,7 +165,7 @@ static int check_target(struct srfs_state *st, int target_fd, const char *target
 		log_error("target %s is inside a state directory of shared-rootfs", target);
 		return -EINVAL;
 	}
-	if (makedev(stx.stx_dev_major, stx.stx_dev_minor) == active->dev) {
+	if (active && makedev(stx.stx_dev_major, stx.stx_dev_minor) == active->dev) {
 		log_error("target %s is on image %s's own file system (its mount or a share of it)",
 			  target, active->name);
 		return -EINVAL;
@@ -358,7 +351,7 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 			return 0;
 		}
 	}
-	r = check_target(st, target_fd, s.target, id, &active);
+	r = srfs_share_check_target(st, target_fd, s.target, id, &active);
 	if (r < 0)
 		return r;
 

@@ -49,6 +49,16 @@ int srfs_share_mounted(const struct srfs_share *s);
 int srfs_share_unmount(const struct srfs_share *s, bool lazy);
 
 /*
+ * For every mode (snapshot.c too): refuses a target the share must not cover,
+ * with a message: one that is a mount point already (naming its share when it
+ * is one), one in the runtime or catalog directories (records found there
+ * would then be an image's files), one in /proc or /sys, and one on the
+ * file system of ACTIVE (its mount or another share of it; NULL: not checked).
+ */
+int srfs_share_check_target(struct srfs_state *st, int target_fd, const char *target,
+			    const char *id, const struct srfs_active_image *active);
+
+/*
  * For shared-rootfs-recover (share-recover.c): unmounts share S of a mode
  * done in process (its lock held), removes what it made (HOW), its target
  * index entry and its record.

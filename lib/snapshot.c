@@ -80,151 +80,204 @@ static int drop_snapshot(struct srfs_state *st, const struct srfs_pool *pool,
 	return srfs_thinid_delete(st, pool, snap);
 }
 
-int srfs_snapshot_share(const char *image, const char *id, const char *target_arg)
-{
-	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
-	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
-	_cleanup_lock_ struct srfs_lock image_lock = SRFS_LOCK_INIT;
-	_cleanup_lock_ struct srfs_lock share_lock = SRFS_LOCK_INIT;
-	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
-	_cleanup_(srfs_image_clear) struct srfs_image snap = { 0 };
-	const struct srfs_pool *pool = &tx.pool;
-	_cleanup_(srfs_share_clear) struct srfs_share old = { 0 };
-	_cleanup_free_ char *target = NULL;
-	_cleanup_close_ int target_fd = -1;
-	char owner[SRFS_NAME_MAX + 1], dm_name[SRFS_DM_NAME_MAX + 1], params[64], device[32];
-	struct srfs_dm_info pool_info, origin;
-	dev_t devno;
-	int r;
+/* One snapshot share being made: what its steps share. */
+struct snap_share {
+	const char *image, *id;
+	struct srfs_state st;
+	struct srfs_pool_tx tx;
+	struct srfs_lock image_lock, share_lock;
+	struct srfs_image img;  /* the image */
+	struct srfs_image snap; /* the container's snapshot */
+	struct srfs_share s;    /* its share record */
+	int target_fd;
+	char dm_name[SRFS_DM_NAME_MAX + 1];
+};
 
-	r = srfs_path_open_dir_checked("target", target_arg, &target_fd, &target);
-	if (r < 0)
-		return r;
-	r = srfs_dm_available(false);
+static void snap_share_clear(struct snap_share *x)
+{
+	closep(&x->target_fd);
+	srfs_share_clear(&x->s);
+	srfs_image_clear(&x->snap);
+	srfs_image_clear(&x->img);
+	srfs_lock_release(&x->share_lock);
+	srfs_lock_release(&x->image_lock);
+	srfs_pool_tx_end(&x->tx);
+	srfs_state_close(&x->st);
+}
+
+/* The target opened, the image a sealed pool image, its pool's transaction begun, locks held. */
+static int snap_share_begin(struct snap_share *x, const char *target)
+{
+	int r = srfs_path_open_dir_checked("target", target, &x->target_fd, &x->s.target);
 	if (r == 0)
-		r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
+		r = srfs_dm_available(false);
+	if (r == 0)
+		r = srfs_state_open(&x->st, SRFS_STATE_RUN | SRFS_STATE_CATALOG | SRFS_STATE_CREATE);
 	if (r < 0)
 		return r;
-	r = srfs_image_load(st.catalog_fd, image, &img);
+	r = srfs_image_load(x->st.catalog_fd, x->image, &x->img);
 	if (r == -ENOENT)
-		log_error("unknown image %s", image);
+		log_error("unknown image %s", x->image);
 	if (r < 0)
 		return r;
-	if (img.kind != SRFS_IMAGE_POOL) {
-		log_error("image %s is not in a thin pool: --mode snapshot needs one", image);
+	if (x->img.kind != SRFS_IMAGE_POOL) {
+		log_error("image %s is not in a thin pool: --mode snapshot needs one", x->image);
 		return -EINVAL;
 	}
-	if (!img.sealed) {
-		return srfs_image_unsealed_error("image", image);
-	}
-	r = srfs_pool_tx_begin(&st, img.pool, SRFS_POOL_TX_ACTIVE | SRFS_POOL_TX_RECOVER, &tx);
+	if (!x->img.sealed)
+		return srfs_image_unsealed_error("image", x->image);
+	r = srfs_pool_tx_begin(&x->st, x->img.pool, SRFS_POOL_TX_ACTIVE | SRFS_POOL_TX_RECOVER,
+			       &x->tx);
 	if (r == 0)
-		r = srfs_lock_take(&image_lock, &st, SRFS_LOCK_IMAGE, image, true);
+		r = srfs_lock_take(&x->image_lock, &x->st, SRFS_LOCK_IMAGE, x->image, true);
 	if (r == 0)
-		r = srfs_lock_take(&share_lock, &st, SRFS_LOCK_SHARE, id, false);
-	if (r < 0)
-		return r;
+		r = srfs_lock_take(&x->share_lock, &x->st, SRFS_LOCK_SHARE, x->id, false);
+	return r;
+}
 
-	r = srfs_share_load(&st, id, &old);
+/*
+ * What an earlier share of this container left: 1 when it is this very share,
+ * mounted; 0 when there is none (an interrupted one's snapshot is dropped, to
+ * start afresh); -EEXIST (logged) when it is another share.
+ */
+static int snap_share_earlier(struct snap_share *x)
+{
+	_cleanup_(srfs_share_clear) struct srfs_share old = { 0 };
+	const char *target = x->s.target;
+	int r = srfs_share_load(&x->st, x->id, &old);
+
 	if (r == 0) {
-		if (!streq(old.target, target) || !streq(old.image, image) ||
+		if (!streq(old.target, target) || !streq(old.image, x->image) ||
 		    !streq(old.mode, srfs_share_mode_snapshot.name)) {
-			log_error("container %s already shares image %s at %s in mode %s", id,
+			log_error("container %s already shares image %s at %s in mode %s", x->id,
 				  old.image, old.target, old.mode);
 			return -EEXIST;
 		}
-		if (srfs_share_mode_snapshot.is_mounted(target_fd, "", &old) == 1) {
-			log_verbose("container %s already has a snapshot of %s at %s", id, image,
-				    target);
-			return 0;
+		if (srfs_share_mode_snapshot.is_mounted(x->target_fd, "", &old) == 1) {
+			log_verbose("container %s already has a snapshot of %s at %s", x->id,
+				    x->image, target);
+			return 1;
 		}
 	} else if (r != -ENOENT) {
 		return r;
 	}
-	if (srfs_is_mount_root(target_fd) == 1) {
-		log_error("target %s is already a mount point", target);
-		return -EBUSY;
-	}
-	/* What an interrupted share of this container left: a snapshot to start afresh. */
-	if (srfs_image_load_record(st.catalog_fd, id, true, &snap) == 0) {
-		r = drop_snapshot(&st, pool, &snap, false);
-		if (r < 0)
-			return r;
-	}
-	r = srfs_target_claim(&st, target, id, owner, sizeof(owner));
-	if (r == -EEXIST && owner[0])
-		log_error("target %s is already the target of container %s", target, owner);
+	r = srfs_share_check_target(&x->st, x->target_fd, target, x->id, NULL);
 	if (r < 0)
 		return r;
-	srfs_crash_point("rootfs-share:claim");
-	r = srfs_thinid_pool_usable(pool);
-	if (r < 0)
-		goto fail;
+	if (srfs_image_load_record(x->st.catalog_fd, x->id, true, &x->snap) == 0)
+		return drop_snapshot(&x->st, &x->tx.pool, &x->snap, false);
+	return 0;
+}
 
-	/* The snapshot: a thin id through the catalog's transaction. */
-	srfs_image_clear(&snap);
-	snap = (struct srfs_image){ .kind = SRFS_IMAGE_POOL, .snapshot = true, .sealed = true,
-				    .size = img.size, .created = (uint64_t)time(NULL) };
-	snprintf(snap.name, sizeof(snap.name), "%s", id);
-	snprintf(snap.pool, sizeof(snap.pool), "%s", img.pool);
-	snprintf(snap.parent, sizeof(snap.parent), "%s", image);
-	snprintf(snap.fs, sizeof(snap.fs), "%s", img.fs);
+/* The snapshot: a thin id through the catalog's transaction. */
+static int snap_share_make_snapshot(struct snap_share *x)
+{
+	struct srfs_image *snap = &x->snap;
 	char origin_dm[SRFS_DM_NAME_MAX + 1];
-	r = srfs_image_dm_name(image, false, origin_dm, sizeof(origin_dm));
+	struct srfs_dm_info origin;
+
+	int r = srfs_thinid_pool_usable(&x->tx.pool);
+	if (r < 0)
+		return r;
+	srfs_image_clear(snap);
+	*snap = (struct srfs_image){ .kind = SRFS_IMAGE_POOL, .snapshot = true, .sealed = true,
+				     .size = x->img.size, .created = (uint64_t)time(NULL) };
+	snprintf(snap->name, sizeof(snap->name), "%s", x->id);
+	snprintf(snap->pool, sizeof(snap->pool), "%s", x->img.pool);
+	snprintf(snap->parent, sizeof(snap->parent), "%s", x->image);
+	snprintf(snap->fs, sizeof(snap->fs), "%s", x->img.fs);
+	r = srfs_image_dm_name(x->image, false, origin_dm, sizeof(origin_dm));
 	if (r == 0)
 		r = srfs_dm_info(origin_dm, &origin);
 	if (r == 0)
-		r = srfs_thinid_create(&st, pool, &snap, &img.device_id,
+		r = srfs_thinid_create(&x->st, &x->tx.pool, snap, &x->img.device_id,
 				       origin.exists ? origin_dm : "");
+	return r;
+}
+
+/* The snapshot's device (its record first), then its mount at the target. */
+static int snap_share_mount(struct snap_share *x, bool *made_device)
+{
+	struct srfs_share *s = &x->s;
+	struct srfs_dm_info pool_info;
+	char params[64], device[32];
+	dev_t devno;
+
+	int r = srfs_dm_info(x->tx.pool.dm_name, &pool_info);
+	if (r == 0)
+		r = srfs_snapshot_dm_name(x->id, x->dm_name, sizeof(x->dm_name));
+	if (r < 0)
+		return r;
+	snprintf(params, sizeof(params), "%u:%u %" PRIu64, major(pool_info.devno),
+		 minor(pool_info.devno), x->snap.device_id);
+	struct srfs_dm_target t = { .length = x->snap.size / 512, .type = "thin",
+				    .params = params };
+	r = srfs_dm_create(x->dm_name, &t, false, &devno);
+	if (r < 0)
+		return log_errno(r, "cannot create device %s", x->dm_name);
+	*made_device = true;
+	s->dev = devno; /* a mounted block device's file system has its st_dev */
+	r = srfs_share_save(&x->st, s);
+	if (r < 0)
+		return r;
+	srfs_crash_point("rootfs-share:device");
+	snprintf(device, sizeof(device), "/dev/dm-%u", minor(devno));
+	r = mount_snapshot(device, x->snap.fs, x->target_fd, s->target, &s->mount);
+	if (r < 0)
+		return r;
+	srfs_crash_point("rootfs-share:mount");
+	/* The mount's id, by which release finds it wherever its path leads. */
+	(void)srfs_share_save(&x->st, s); /* on failure (logged), release finds it by its path */
+	return 0;
+}
+
+int srfs_snapshot_share(const char *image, const char *id, const char *target)
+{
+	_cleanup_(snap_share_clear) struct snap_share x = {
+		.image = image, .id = id, .st = SRFS_STATE_INIT, .tx = SRFS_POOL_TX_INIT,
+		.image_lock = SRFS_LOCK_INIT, .share_lock = SRFS_LOCK_INIT, .target_fd = -1,
+	};
+	char owner[SRFS_NAME_MAX + 1];
+	bool made_device = false;
+
+	int r = snap_share_begin(&x, target);
+	if (r == 0)
+		r = snap_share_earlier(&x);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = srfs_target_claim(&x.st, x.s.target, id, owner, sizeof(owner));
+	if (r == -EEXIST && owner[0])
+		log_error("target %s is already the target of container %s", x.s.target, owner);
+	if (r < 0)
+		return r;
+	srfs_crash_point("rootfs-share:claim");
+	r = snap_share_make_snapshot(&x);
 	if (r < 0)
 		goto fail;
-
 	/* The share record, then the device and the mount. */
-	struct srfs_share s = { .target = target, .since = (uint64_t)time(NULL) };
-	snprintf(s.id, sizeof(s.id), "%s", id);
-	snprintf(s.image, sizeof(s.image), "%s", image);
-	snprintf(s.mode, sizeof(s.mode), "%s", srfs_share_mode_snapshot.name);
-	r = srfs_share_save(&st, &s);
+	snprintf(x.s.id, sizeof(x.s.id), "%s", id);
+	snprintf(x.s.image, sizeof(x.s.image), "%s", image);
+	snprintf(x.s.mode, sizeof(x.s.mode), "%s", srfs_share_mode_snapshot.name);
+	x.s.since = (uint64_t)time(NULL);
+	r = srfs_share_save(&x.st, &x.s);
 	if (r < 0)
 		goto fail_snapshot;
 	srfs_crash_point("rootfs-share:record");
-	r = srfs_dm_info(pool->dm_name, &pool_info);
-	if (r == 0)
-		r = srfs_snapshot_dm_name(id, dm_name, sizeof(dm_name));
+	r = snap_share_mount(&x, &made_device);
 	if (r < 0)
 		goto fail_record;
-	snprintf(params, sizeof(params), "%u:%u %" PRIu64, major(pool_info.devno),
-		 minor(pool_info.devno), snap.device_id);
-	struct srfs_dm_target t = { .length = snap.size / 512, .type = "thin", .params = params };
-	r = srfs_dm_create(dm_name, &t, false, &devno);
-	if (r < 0) {
-		log_errno(r, "cannot create device %s", dm_name);
-		goto fail_record;
-	}
-	s.dev = devno; /* a mounted block device's file system has its st_dev */
-	r = srfs_share_save(&st, &s);
-	if (r < 0)
-		goto fail_device;
-	srfs_crash_point("rootfs-share:device");
-	snprintf(device, sizeof(device), "/dev/dm-%u", minor(devno));
-	r = mount_snapshot(device, snap.fs, target_fd, target, &s.mount);
-	if (r < 0)
-		goto fail_device;
-	srfs_crash_point("rootfs-share:mount");
-	/* The mount's id, by which release finds it wherever its path leads. */
-	(void)srfs_share_save(&st, &s); /* on failure (logged), release finds it by its path */
-	log_verbose("container %s has snapshot %" PRIu64 " of image %s at %s", id, snap.device_id,
-		    image, target);
+	log_verbose("container %s has snapshot %" PRIu64 " of image %s at %s", id,
+		    x.snap.device_id, image, x.s.target);
 	return 0;
 
-fail_device:
-	srfs_dm_remove(dm_name, false);
 fail_record:
-	srfs_share_forget(&st, id);
+	if (made_device)
+		srfs_dm_remove(x.dm_name, false);
+	srfs_share_forget(&x.st, id);
 fail_snapshot:
-	srfs_thinid_delete(&st, pool, &snap);
+	srfs_thinid_delete(&x.st, &x.tx.pool, &x.snap);
 fail:
-	srfs_target_unclaim(&st, target, id);
+	srfs_target_unclaim(&x.st, x.s.target, id);
 	return r;
 }
 
