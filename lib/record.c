@@ -287,7 +287,9 @@ int srfs_record_save(int dirfd, const char *name, const struct srfs_record *rec,
 	if (r < 0)
 		return r;
 	/* A leading dot: no valid record name can collide with a temporary file. */
-	snprintf(tmp, sizeof(tmp), ".%s.%d.%u.tmp", name, (int)getpid(), counter++);
+	/* The counter is atomic: threads of one process save at once (their pid is one). */
+	snprintf(tmp, sizeof(tmp), ".%s.%d.%u.tmp", name, (int)getpid(),
+		 __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return negative_errno();
