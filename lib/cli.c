@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "mountapi.h"
 #include "name.h"
 #include "size.h"
 #include "util.h"
@@ -157,7 +158,8 @@ int srfs_cli_open_mount_namespace(const char *ns)
 
 int srfs_cli_enter_mount_namespace(int fd, const char *ns)
 {
-	if (setns(fd, CLONE_NEWNS) < 0)
-		return log_errno(negative_errno(), "cannot enter mount namespace %s", ns);
+	int r = srfs_mntns_enter(fd);
+	if (r < 0)
+		return log_errno(r, "cannot enter mount namespace %s", ns);
 	return 0;
 }

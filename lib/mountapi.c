@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,13 +19,27 @@
 #include "path.h"
 #include "util.h"
 
+/*
+ * umount2(NAME) relative to the directory DIR, through the working directory
+ * rather than /proc/self/fd (in another mount namespace /proc is whatever is
+ * mounted there).  -errno, not logged.
+ */
+static int umount_in(int dir, const char *name, int flags)
+{
+	_cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0 || fchdir(dir) < 0)
+		return negative_errno();
+	int r = umount2(name, flags) < 0 ? negative_errno() : 0;
+	if (fchdir(here) < 0)
+		abort(); /* relative paths would now lead elsewhere */
+	return r;
+}
+
 int srfs_mount_detach(int fd)
 {
-	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (umount2(proc, MNT_DETACH) < 0)
-		return log_errno(negative_errno(), "cannot detach a mount it made");
-	return 0;
+	/* "." in the mount's own root: that very mount, whatever path leads there. */
+	int r = umount_in(fd, ".", MNT_DETACH);
+	return r < 0 ? log_errno(r, "cannot detach a mount it made") : 0;
 }
 
 #ifndef STATX_MNT_ID_UNIQUE
@@ -226,12 +242,31 @@ int srfs_mount_new(const char *fstype, const char *const *keys, const char *cons
 	return mnt;
 }
 
-int srfs_mount_unmount_at(int parent_fd, const char *name, bool lazy)
+int srfs_mount_unmount_at(int parent_fd, const char *name, const struct srfs_mount_id *id,
+			  bool lazy)
 {
-	char path[64 + NAME_MAX + 1];
-	/* Through the opened parent: a path resolved again could lead elsewhere. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", parent_fd, name);
-	return umount2(path, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0)) < 0 ? negative_errno() : 0;
+	struct stat st;
+	if (fstat(parent_fd, &st) < 0)
+		return negative_errno();
+	/*
+	 * Only root can rename in PARENT: NAME still leads to the mount checked, and a
+	 * plain unmount keeps its meaning (refused while something runs in it).
+	 */
+	if (!id || (st.st_uid == 0 && !(st.st_mode & 022)))
+		return umount_in(parent_fd, name, UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0));
+	/*
+	 * Others can: NAME may be swapped with another mount point between a check and
+	 * the unmount.  The mount is opened, checked through that descriptor, and
+	 * detached through it: that very mount, lazily (a descriptor of it makes it busy).
+	 */
+	_cleanup_close_ int fd = openat(parent_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+								O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	int r = srfs_mount_is(fd, "", id);
+	if (r <= 0)
+		return r < 0 ? r : -ESTALE;
+	return umount_in(fd, ".", MNT_DETACH);
 }
 
 /* Undoes mountinfo's octal escapes (space, tab, newline, backslash) in place. */
@@ -248,6 +283,12 @@ static void unescape(char *s)
 		}
 	}
 	*o = '\0';
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
 }
 
 static void fclosep(FILE **f)
@@ -291,4 +332,51 @@ int srfs_mount_find(const struct srfs_mount_id *id, char **where)
 		return *where ? 1 : log_errno(-ENOMEM, "cannot read /proc/self/mountinfo");
 	}
 	return 0;
+}
+
+/* The mount namespace this process is in (its inode), 0 until known. */
+static uint64_t current_mntns;
+
+uint64_t srfs_mntns_current(void)
+{
+	uint64_t ino = __atomic_load_n(&current_mntns, __ATOMIC_RELAXED);
+	struct stat st;
+	if (!ino && stat("/proc/self/ns/mnt", &st) == 0) {
+		ino = st.st_ino;
+		__atomic_store_n(&current_mntns, ino, __ATOMIC_RELAXED);
+	}
+	return ino;
+}
+
+int srfs_mntns_enter(int fd)
+{
+	struct stat st;
+	srfs_mntns_current(); /* known before leaving: /proc may be anything there */
+	if (fstat(fd, &st) < 0 || setns(fd, CLONE_NEWNS) < 0)
+		return negative_errno();
+	__atomic_store_n(&current_mntns, (uint64_t)st.st_ino, __ATOMIC_RELAXED);
+	return 0;
+}
+
+bool srfs_mntns_alive(uint64_t ino)
+{
+	_cleanup_(closedirp) DIR *proc = opendir("/proc");
+	char want[64], path[64], link[64];
+	struct dirent *e;
+
+	if (!proc)
+		return true; /* cannot tell: alive, so nothing is dropped */
+	snprintf(want, sizeof(want), "mnt:[%" PRIu64 "]", ino);
+	while ((e = readdir(proc))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/ns/mnt", e->d_name);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			if (streq(link, want))
+				return true;
+		}
+	}
+	return false;
 }

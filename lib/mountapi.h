@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "runtime.h"
@@ -63,6 +64,21 @@ int srfs_mount_new(const char *fstype, const char *const *keys, const char *cons
 
 /*
  * Unmounts NAME in the directory PARENT_FD (never following it if it is a
- * symbolic link); LAZY: detaches it even when busy.  -errno, not logged.
+ * symbolic link), the mount ID (NULL: whatever is there); LAZY: detaches it
+ * even when busy.  Where users other than root can rename in PARENT_FD, the
+ * mount is detached through a descriptor of it, checked to be ID: always
+ * lazily.  -ESTALE when NAME no longer leads to ID; -errno, not logged.
  */
-int srfs_mount_unmount_at(int parent_fd, const char *name, bool lazy);
+int srfs_mount_unmount_at(int parent_fd, const char *name, const struct srfs_mount_id *id,
+			  bool lazy);
+
+/*
+ * Mount namespaces, by inode: the one this process is in now (remembered
+ * when it enters another with srfs_mntns_enter, whose /proc may be anything);
+ * whether a namespace still has a process in it (a scan of /proc: only for
+ * shares made in another namespace; one kept only by a bind mount of its
+ * file or a descriptor counts as gone).
+ */
+uint64_t srfs_mntns_current(void);
+int srfs_mntns_enter(int fd);
+bool srfs_mntns_alive(uint64_t ino);

@@ -103,6 +103,12 @@ int srfs_path_open_dir(const char *path)
 int srfs_path_open_dir_checked(const char *what, const char *target, int *fd_out,
 			       char **path_out)
 {
+	return srfs_path_open_dir_as(what, target, true, fd_out, path_out);
+}
+
+int srfs_path_open_dir_as(const char *what, const char *target, bool check, int *fd_out,
+			  char **path_out)
+{
 	char q[SRFS_QUOTE_MAX], proc[64], buf[4096];
 	int fd = srfs_path_open_dir(target);
 
@@ -118,6 +124,16 @@ int srfs_path_open_dir_checked(const char *what, const char *target, int *fd_out
 		else
 			log_errno(r, "cannot open %s %s", what, q);
 		return r;
+	}
+	if (!check) {
+		*path_out = srfs_path_normalize(target);
+		if (!*path_out || target[0] != '/') {
+			close(fd);
+			return log_errno(*path_out ? -EINVAL : -ENOMEM, "cannot resolve %s %s", what,
+					 srfs_quote(q, sizeof(q), target));
+		}
+		*fd_out = fd;
+		return 0;
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(proc, buf, sizeof(buf) - 1);

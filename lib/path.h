@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 /*
  * PATH made absolute (from the working directory) with "//", "." and ".."
  * resolved by their names, which is where it leads when no component is a
@@ -27,6 +29,14 @@ int srfs_path_open_dir(const char *path);
  * recorded must be the one opened.  Every failure is logged.
  */
 int srfs_path_open_dir_checked(const char *what, const char *path, int *fd, char **abs_path);
+/*
+ * The same; without CHECK, PATH (which must be absolute) is not compared with
+ * what /proc says was opened, and is given normalized by its names: for a
+ * mount namespace entered, where /proc is whatever is mounted there (a
+ * rename is then caught by the check after attaching).
+ */
+int srfs_path_open_dir_as(const char *what, const char *path, bool check, int *fd,
+			  char **abs_path);
 
 struct stat;
 /*

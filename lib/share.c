@@ -193,8 +193,9 @@ static int run_mode_helper(const struct srfs_share_mode_ops *ops, const char *co
 /* Enters the mount namespace NS (a descriptor). */
 static int enter_namespace(int ns)
 {
-	if (setns(ns, CLONE_NEWNS) < 0)
-		return log_errno(negative_errno(), "cannot enter the target's mount namespace");
+	int r = srfs_mntns_enter(ns);
+	if (r < 0)
+		return log_errno(r, "cannot enter the target's mount namespace");
 	return 0;
 }
 
@@ -251,7 +252,8 @@ static int open_target(const char *target, int ns, int *target_fd, char **path, 
 	int r = enter_namespace(ns);
 	if (r < 0)
 		return r;
-	r = srfs_path_open_dir_checked("target", target, target_fd, path);
+	/* (No /proc there to compare with: the check after attaching catches a rename.) */
+	r = srfs_path_open_dir_as("target", target, false, target_fd, path);
 	if (enter_namespace(*own_ns) < 0)
 		abort();
 	return r;
@@ -384,11 +386,10 @@ enum share_place {
 	SHARE_OTHER_NS,  /* in another mount namespace: not to be judged from here */
 };
 
-/* Is share S in another mount namespace than this process's? */
+/* Is share S in another mount namespace than the one this process is in now? */
 static bool in_other_namespace(const struct srfs_share *s)
 {
-	struct stat st;
-	return s->mntns && (stat("/proc/self/ns/mnt", &st) < 0 || st.st_ino != s->mntns);
+	return s->mntns && s->mntns != srfs_mntns_current();
 }
 
 /*
@@ -431,7 +432,8 @@ static int locate(const struct srfs_share *s, int *parent_fd, const char **name,
 	if (!ops)
 		return -EBADMSG;
 	if (in_other_namespace(s))
-		return SHARE_OTHER_NS;
+		/* Its mounts go with the namespace: a namespace no process is in is gone. */
+		return srfs_mntns_alive(s->mntns) ? SHARE_OTHER_NS : SHARE_GONE;
 	int r = open_parent(s->target, &pfd, name);
 	if (r == 0)
 		r = share_mounted_at(pfd, *name, s, ops);
@@ -461,8 +463,12 @@ int srfs_share_mounted(const struct srfs_share *s)
 static int unmount_at(const struct srfs_share *s, int parent, const char *name, const char *path,
 		      bool lazy)
 {
-	int r = srfs_mount_unmount_at(parent, name, lazy);
-	if (r == -EBUSY)
+	int r = srfs_mount_unmount_at(parent, name, s->mount.id ? &s->mount : NULL, lazy);
+	if (r == -ESTALE)
+		log_error("target %s of container %s was swapped for another mount while it was "
+			  "released: the share is left as it is, release it again",
+			  path, s->id);
+	else if (r == -EBUSY)
 		log_error("target %s of container %s is busy (something runs in it; use "
 			  "--lazy to detach it anyway)",
 			  path, s->id);

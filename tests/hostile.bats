@@ -237,3 +237,62 @@ teardown() {
 	' _ "$BATS_TEST_DIRNAME/.."
 	assert_success
 }
+
+@test "names swapped while shares are released: each release removes its own mount, no other" {
+	# The directory holding the targets is writable by others, and a process in another
+	# mount namespace (where they are no mount points) swaps two of them as fast as it can.
+	run in_mount_ns bash -c '
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		image-activate -q img
+		mkdir -p D/c1 D/c2 && chmod 777 D
+		unshare --mount --propagation private -- python3 -c "
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+os.chdir(\"D\")
+while True:
+    libc.renameat2(-100, b\"c1\", -100, b\"c2\", 2)
+" & swapper=$!
+		mid() { sed -n "s/^mount_id=\([0-9]*\):.*/\1/p" "$SHARED_ROOTFS_RUNDIR/shares/$1"; }
+		gone() { ! awk -v m="$1" "\$1 == m" /proc/self/mountinfo | grep -q .; }
+		bad=0 rounds=0
+		for i in $(seq 60); do
+			rootfs-share img a$i "$PWD/D/c1" 2>/dev/null || continue
+			if ! rootfs-share img b$i "$PWD/D/c2" 2>/dev/null; then
+				until rootfs-release a$i 2>/dev/null; do :; done
+				continue
+			fi
+			ma=$(mid a$i) mb=$(mid b$i) rounds=$((rounds + 1))
+			until rootfs-release a$i 2>/dev/null; do :; done
+			gone "$ma" || { echo "round $i: a$i released, its mount $ma is still there"; bad=1; }
+			! gone "$mb" || { echo "round $i: b$i mount $mb was unmounted by a$i release"; bad=1; }
+			until rootfs-release b$i 2>/dev/null; do :; done
+			gone "$mb" || { echo "round $i: b$i mount $mb left"; bad=1; }
+			[ "$bad" = 0 ] || break
+		done
+		kill $swapper; wait $swapper 2>/dev/null
+		echo "rounds with both shares: $rounds"
+		[ "$bad" = 0 ] && [ "$rounds" -gt 0 ] && [ -z "$(rootfs-list)" ] && image-deactivate img
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
+
+@test "a share made with -N in a namespace that is gone is released from here" {
+	run in_mount_ns bash -c '
+		set -e
+		source "$1/tests/helpers/share.bash"
+		make_file_image img
+		mkdir c1
+		export LIBMOUNT_UTAB=$PWD/utab
+		unshare --mount --propagation private -- sh -c "touch $PWD/ready; exec sleep 600" & t=$!
+		while [ ! -e ready ]; do sleep 0.05; done
+		mount.shared-rootfs img "$PWD/c1" -N $t -o id=c1
+		! rootfs-release c1 2>err && grep -q "is in mount namespace" err
+		kill $t; wait $t || true
+		rootfs-release c1
+		[ -z "$(rootfs-list)" ]
+		image-deactivate img
+		[ -z "$(losetup -n -O BACK-FILE | grep -F "$PWD/img.img")" ]
+	' _ "$BATS_TEST_DIRNAME/.."
+	assert_success
+}
