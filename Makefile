@@ -5,18 +5,28 @@
 #   make tests           the test programs: unit tests, tests/helpers/state-tool, the
 #                        .dynamic share path builds valgrind checks
 #   make bench-build     the benchmark's in-process driver, bench/srfs-bench
-#   make check           unit tests, ASan/UBSan builds, fuzzing, host bats suites, VM suites
+#   make check           every test, each build configuration built once, in stages run in
+#                        parallel (gcc, clang, ASan/UBSan and libFuzzer builds; unit tests;
+#                        the host suites under ASan/UBSan; valgrind; fuzzing; the layer
+#                        check; the VM suites in one guest; the SELinux suite in a guest
+#                        with SELinux enabled); prints each stage's wall time at the end
+#   make check-fast      the inner loop, under 2 minutes: the layer check, the unit tests
+#                        and the host suites that boot no qemu guest, on the plain build
 #   make check-layers    the include graph of lib/ has no cycle (and follows lib/LAYERS)
+#   make check-asan      the unit tests and the host suites, ASan/UBSan build in $(B)/asan
+#   make check-host      the host suites (tests/*.bats) on the plain build
 #   make check-vm        only the suites that need the qemu guest (device-mapper)
 #   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
+#   make check-fuzz      the libFuzzer targets for FUZZ_SECONDS each (fuzz/)
 #   make demo            the whole flow on a throwaway loop-backed pool
 #   make bench           shared-rootfs against overlay2 and dm-rw (N=100; N=1000 the full run)
 #   make install         PREFIX, DESTDIR, sbindir, helperdir, mandir, ... are honoured
-#   make check-fuzz      the libFuzzer targets for FUZZ_SECONDS each (fuzz/)
 #   make dist            a release tarball; make distcheck checks it builds and passes alone
 #
 # Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (warnings are errors), B (build dir),
-# V=1 (print whole commands, not "  CC      file").
+# V=1 (print whole commands, not "  CC      file"), DEPS=0 (check, demo, bench: do not
+# install packages first), LAYERS=0 (check, check-fast: leave out the layer check),
+# CHECK_JOBS (make check's parallelism; default: the number of CPUs), FUZZ_SECONDS (20).
 
 VERSION := 0.1.0
 
@@ -186,12 +196,30 @@ $(B)/bench/srfs-bench: $(B)/bench/srfs-bench.o $(B)/libsrfs.a
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 BATS ?= bats
 VM_TIMEOUT ?= 2400
+# The host suites; check-fast leaves out the one that boots qemu guests.
+HOST_SUITES ?= tests/*.bats
+FAST_SUITES := $(filter-out tests/vm-harness.bats,$(sort $(wildcard tests/*.bats)))
+# All of them in one guest, tests/vm/selinux/ with SELinux disabled: a configuration of
+# its own (labels are ignored, --context is accepted), not a rerun of check-vm-selinux.
 VM_SUITES ?= tests/vm/*.bats tests/vm/selinux/*.bats
-# Run again in a guest booted with SELinux enabled and the reference policy loaded.
+# Again in a guest booted with SELinux enabled and the reference policy loaded.
 VM_SELINUX_SUITES ?= tests/vm/selinux/*.bats
 
-.PHONY: deps check check-layers check-build check-unit check-asan check-host check-vm \
-	check-vm-selinux unit check-fuzz fuzzers
+# The suites get the environment a shell would give them: without MAKEFLAGS and the
+# variables set on make's command line (which make exports), so that a make they run
+# (docs.bats, vm-harness.bats) builds with its defaults, not with this build's B or
+# CFLAGS; they name the build under test with SRFS_BUILD.
+# SANITIZED=1: the tools are ASan/UBSan builds (memcheck.bats skips, saying why).
+ifeq ($(SANITIZED),1)
+TEST_ENV := SRFS_SANITIZED=1 ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1
+endif
+CMDLINE_VARS = $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))
+RUN_BATS = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(addprefix -u ,$(CMDLINE_VARS)) \
+	SRFS_BUILD=$(abspath $(B)) $(TEST_ENV) $(BATS)
+
+.PHONY: deps check check-fast check-layers check-build check-unit check-asan check-host \
+	check-vm check-vm-selinux unit check-fuzz fuzzers fuzz-run
 # Installs missing Debian packages (as root), or names them; DEPS=0 skips it.
 deps:
 ifneq ($(DEPS),0)
@@ -205,30 +233,124 @@ unit: $(B)/tests/unit/test-unit
 check-layers:
 	tests/check-layers lib
 
+# The configurations make check builds, each once, each in a directory of its own
+# (make does not rebuild when only flags change):
+#   gcc    the build make install installs; the VM suites, memcheck.bats and the
+#          unit tests run it
+#   clang  built (all, tests, bench-build) for its warnings
+#   asan   gcc with ASan and UBSan: the unit tests and the host suites run it
+#   fuzz   clang with libFuzzer: the fuzz targets
+SUBMAKE = $(MAKE) --no-print-directory WERROR=1
+GCC_MAKE = $(SUBMAKE) CC=gcc B=$(B)/gcc
+CLANG_MAKE = $(SUBMAKE) CC=clang B=$(B)/clang
+ASAN_MAKE = $(SUBMAKE) CC=gcc B=$(B)/asan CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$(SANITIZE)" \
+	SHARE_PATH_STATIC=0 SANITIZED=1
+FUZZ_MAKE = $(SUBMAKE) CC=clang B=$(B)/fuzz CFLAGS="$(FUZZ_CFLAGS)" SHARE_PATH_STATIC=0
+
+# make check: the stages below, in parallel where they do not depend on each other
+# (CHECK_JOBS, default the number of CPUs), each timed; the times are printed at the end.
+# -k: a stage that fails does not stop the ones that do not need it.
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CHECK_DIR = $(B)/check
+STAGE = tests/stage $(CHECK_DIR)
 check: deps
-	$(MAKE) --no-print-directory WERROR=1 check-build
-	$(MAKE) --no-print-directory WERROR=1 check-unit
-	$(MAKE) --no-print-directory WERROR=1 check-asan
-	$(MAKE) --no-print-directory WERROR=1 check-fuzz
-	$(MAKE) --no-print-directory WERROR=1 check-host
-	$(MAKE) --no-print-directory WERROR=1 check-vm
-	$(MAKE) --no-print-directory WERROR=1 check-vm-selinux
+	@rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR) && echo $(CHECK_JOBS) >$(CHECK_DIR)/jobs
+	@start=$$(date +%s.%N); \
+	$(MAKE) --no-print-directory -k -j$(CHECK_JOBS) check-stages; rc=$$?; \
+	$(STAGE) --summary $$start $(CHECK_STAGES:stage-%=%); exit $$rc
+
+# Two lanes on two CPUs: the gcc build, alone so that it has both, then the VM suites
+# (the longest stage, about one CPU); beside them the ASan build and the host suites,
+# then the rest in the order listed.  (Order-only prerequisites set that order; make
+# starts what is ready in the order it became ready.)  "+": the stages run make, and
+# share this make's job slots.
+CHECK_STAGES := stage-layers stage-build-gcc stage-vm stage-build-asan stage-asan \
+	stage-build-clang stage-build-fuzz stage-fuzz stage-unit stage-memcheck stage-vm-selinux
+.PHONY: check-stages $(CHECK_STAGES)
+check-stages: $(CHECK_STAGES)
+stage-layers:
+ifeq ($(LAYERS),0)
+	@$(STAGE) --skip layers LAYERS=0
+else
+	@$(STAGE) layers tests/check-layers lib
+endif
+stage-build-gcc:
+	+@$(STAGE) build-gcc $(GCC_MAKE) all tests bench-build
+stage-vm: stage-build-gcc
+	+@$(STAGE) vm $(GCC_MAKE) check-vm
+stage-build-asan: | stage-build-gcc
+	+@$(STAGE) build-asan $(ASAN_MAKE) all tests bench-build
+# The host suites run once, with the ASan/UBSan build: every tool they run is checked
+# for memory errors, leaks and undefined behaviour on the way, and what they assert is
+# the same as with the plain build.  The plain build (the share path linked statically,
+# as installed) is what the VM suites run.  memcheck.bats is the exception: valgrind
+# cannot run ASan builds (it skips there), so it runs on the gcc build.
+stage-asan: stage-build-asan
+	+@$(STAGE) asan $(ASAN_MAKE) unit check-host
+stage-build-clang: | stage-build-asan
+	+@$(STAGE) build-clang $(CLANG_MAKE) all tests bench-build
+stage-build-fuzz: | stage-build-asan
+	+@$(STAGE) build-fuzz $(FUZZ_MAKE) fuzzers
+stage-fuzz: stage-build-fuzz
+	+@$(STAGE) fuzz $(FUZZ_MAKE) fuzz-run
+# The unit tests run twice, on purpose: the -O2 build is what ships, the ASan/UBSan
+# build (stage-asan) catches memory errors and undefined behaviour; under a second each.
+stage-unit: stage-build-gcc | stage-build-asan
+	+@$(STAGE) unit $(GCC_MAKE) unit
+stage-memcheck: stage-build-gcc | stage-build-asan
+	+@$(STAGE) memcheck $(GCC_MAKE) check-host HOST_SUITES=tests/memcheck.bats
+stage-vm-selinux: stage-build-gcc | stage-build-asan
+	+@$(STAGE) vm-selinux $(GCC_MAKE) check-vm-selinux
+
+# The developer's inner loop, under 2 minutes on 2 CPUs: the layer check, the unit
+# tests and the host suites that boot no qemu guest, on the plain build in $(B), the
+# suites side by side (make -j, as check; output and times the same way, in
+# $(B)/check-fast/).
+FAST_DIR = $(B)/check-fast
+FAST_STAGES := fast-layers fast-build fast-unit $(FAST_SUITES:tests/%.bats=fast-%)
+.PHONY: fast-stages $(FAST_STAGES)
+check-fast:
+	@rm -rf $(FAST_DIR) && mkdir -p $(FAST_DIR) && echo $(CHECK_JOBS) >$(FAST_DIR)/jobs
+	@start=$$(date +%s.%N); \
+	$(MAKE) --no-print-directory -k -j$(CHECK_JOBS) fast-stages; rc=$$?; \
+	tests/stage $(FAST_DIR) --summary $$start $(FAST_STAGES:fast-%=%); exit $$rc
+# The longest suites first.
+fast-stages: fast-layers fast-build fast-unit fast-docs fast-bad-input fast-bench fast-share \
+	$(FAST_STAGES)
+fast-layers:
+ifeq ($(LAYERS),0)
+	@tests/stage $(FAST_DIR) --skip layers LAYERS=0
+else
+	@tests/stage $(FAST_DIR) layers tests/check-layers lib
+endif
+fast-build:
+	+@tests/stage $(FAST_DIR) build $(MAKE) --no-print-directory all tests bench-build
+fast-unit: fast-build
+	@tests/stage $(FAST_DIR) unit $(B)/tests/unit/test-unit
+$(FAST_SUITES:tests/%.bats=fast-%): fast-%: fast-build
+	@tests/stage $(FAST_DIR) $* $(RUN_BATS) tests/$*.bats
 
 # The tree must build warning-free with gcc and with clang.
-# (Separate build directories: make does not rebuild when only flags change.)
 check-build:
-	$(MAKE) --no-print-directory CC=gcc B=$(B)/gcc all tests bench-build
-	$(MAKE) --no-print-directory CC=clang B=$(B)/clang all tests bench-build
+	$(Q)$(GCC_MAKE) all tests bench-build
+	$(Q)$(CLANG_MAKE) all tests bench-build
 
 check-unit: unit
 
 # The unit tests and the host suites, with every tool built with ASan and UBSan.
 check-asan:
-	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="-O1 -g $(SANITIZE)" \
-		LDFLAGS="$(SANITIZE)" SHARE_PATH_STATIC=0 unit all tests bench-build
-	SRFS_BUILD=$(abspath $(B))/asan SRFS_SANITIZED=1 \
-		ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		$(BATS) tests/*.bats
+	$(Q)$(ASAN_MAKE) unit check-host
+
+check-host: all tests bench-build
+	$(RUN_BATS) $(HOST_SUITES)
+
+check-vm: all
+	SRFS_BUILD=$(abspath $(B)) tests/vm/run -t $(VM_TIMEOUT) -e SRFS_BUILD -- \
+		$(BATS) $(VM_SUITES)
+
+check-vm-selinux: all
+	SRFS_BUILD=$(abspath $(B)) tests/vm/run --selinux -t $(VM_TIMEOUT) -e SRFS_BUILD -- \
+		$(BATS) $(VM_SELINUX_SUITES)
 
 # libFuzzer targets (fuzz/fuzz-*.c): each runs FUZZ_SECONDS from its seed corpus
 # (fuzz/corpus/TARGET; what it finds new goes to $(B)/fuzz/corpus-TARGET), after
@@ -242,33 +364,24 @@ $(FUZZERS:%=$(B)/%): $(B)/%: fuzz/%.c fuzz/fuzz.h $(B)/libsrfs.a
 	$(call quiet,CCLD,$@)$(CC) $(SRFS_CPPFLAGS) $(SRFS_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libsrfs.a
 
 check-fuzz:
-	$(MAKE) --no-print-directory B=$(B)/fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" SHARE_PATH_STATIC=0 \
-		fuzzers
-	set -e; for f in $(FUZZERS); do \
-		t=$${f#fuzz-}; mkdir -p $(B)/fuzz/corpus-$$t; \
-		if [ -d fuzz/regress/$$t ] && ! $(B)/fuzz/$$f -runs=0 fuzz/regress/$$t/* \
-			>$(B)/fuzz/$$t-regress.log 2>&1; then \
-			cat $(B)/fuzz/$$t-regress.log; exit 1; \
+	$(Q)$(FUZZ_MAKE) fuzz-run
+
+# (Run by check-fuzz in the fuzz build, $(B)/fuzz.)
+fuzz-run: fuzzers
+	@set -e; for f in $(FUZZERS); do \
+		t=$${f#fuzz-}; mkdir -p $(B)/corpus-$$t; \
+		if [ -d fuzz/regress/$$t ] && ! $(B)/$$f -runs=0 fuzz/regress/$$t/* \
+			>$(B)/$$t-regress.log 2>&1; then \
+			cat $(B)/$$t-regress.log; exit 1; \
 		fi; \
-		if ! $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus-$$t fuzz/corpus/$$t \
-			>$(B)/fuzz/$$t.log 2>&1; then \
-			tail -40 $(B)/fuzz/$$t.log; echo "$$f failed: its input is in $(B)/fuzz/"; exit 1; \
+		if ! $(B)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(B)/ $(B)/corpus-$$t fuzz/corpus/$$t \
+			>$(B)/$$t.log 2>&1; then \
+			tail -40 $(B)/$$t.log; echo "$$f failed: its input is in $(B)/"; exit 1; \
 		fi; \
 		sed -n 's/^stat::\(number_of_executed_units\|new_units_added\): */'"$$f"' \1 /p' \
-			$(B)/fuzz/$$t.log; \
+			$(B)/$$t.log; \
 	done
-
-check-host: all tests bench-build
-	SRFS_BUILD=$(abspath $(B)) $(BATS) tests/*.bats
-
-check-vm: all
-	SRFS_BUILD=$(abspath $(B)) tests/vm/run -t $(VM_TIMEOUT) -e SRFS_BUILD -- \
-		$(BATS) $(VM_SUITES)
-
-check-vm-selinux: all
-	SRFS_BUILD=$(abspath $(B)) tests/vm/run --selinux -t $(VM_TIMEOUT) -e SRFS_BUILD -- \
-		$(BATS) $(VM_SELINUX_SUITES)
 
 # ---- benchmark -------------------------------------------------------------------
 # make bench (N=100, a few minutes) or make bench N=1000: bench/run, then bench/report.

@@ -129,7 +129,8 @@ idle"
 
 @test "make install and make uninstall honour DESTDIR, PREFIX and sbindir" {
 	dest=$BATS_TEST_TMPDIR/root
-	make -s -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/usr sbindir=/usr/sbin >/dev/null
+	make -s -C "$TOP" --no-print-directory install B="$(srfs_make_b "$TOP")" DESTDIR="$dest" \
+		PREFIX=/usr sbindir=/usr/sbin >/dev/null
 	for tool in $(tools); do
 		assert_file_executable "$dest/usr/sbin/$tool"
 		assert_file_exist "$dest/usr/share/man/man8/$tool.8"
@@ -145,7 +146,8 @@ idle"
 	grep -qx "ExecStart=/usr/sbin/shared-rootfs-boot start" "$dest/usr/lib/systemd/system/shared-rootfs.service"
 	assert_file_executable "$dest/etc/init.d/shared-rootfs"
 	grep -q "^BOOT=/usr/sbin/shared-rootfs-boot$" "$dest/etc/init.d/shared-rootfs"
-	make -s -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr sbindir=/usr/sbin
+	make -s -C "$TOP" --no-print-directory uninstall B="$(srfs_make_b "$TOP")" DESTDIR="$dest" \
+		PREFIX=/usr sbindir=/usr/sbin
 	run find "$dest" -type f
 	assert_output ""
 }
@@ -156,7 +158,7 @@ idle"
 	make -s -C "$TOP" --no-print-directory dist B="$BATS_TEST_TMPDIR/b" >/dev/null
 	tar -C "$BATS_TEST_TMPDIR" -xzf "$BATS_TEST_TMPDIR/b/shared-rootfs-0.1.0.tar.gz"
 	diff <(cd "$TOP" && git ls-files | sort) <(cd "$BATS_TEST_TMPDIR/shared-rootfs-0.1.0" && find . -type f | sed 's|^\./||' | sort)
-	run make -s -C "$BATS_TEST_TMPDIR/shared-rootfs-0.1.0" --no-print-directory DEPS=0 all unit
+	run make -s -j"$(nproc)" -C "$BATS_TEST_TMPDIR/shared-rootfs-0.1.0" --no-print-directory DEPS=0 all unit
 	assert_success
 	assert_line --partial " passed, 0 failed"
 }

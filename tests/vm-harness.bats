@@ -13,7 +13,8 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 }
 
 @test "a failing test inside the guest makes make check-vm fail" {
-	run make -C "$TOP" --no-print-directory check-vm VM_SUITES=tests/vm/selftest/fails.bats
+	run make -C "$TOP" --no-print-directory check-vm B="$(srfs_make_b "$TOP")" \
+		VM_SUITES=tests/vm/selftest/fails.bats
 	assert_failure
 	assert_line "not ok 1 a test that fails inside the guest"
 }

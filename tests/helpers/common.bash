@@ -9,6 +9,12 @@ export SRFS_BUILD
 export PATH="$SRFS_BUILD:$PATH"
 STATE_TOOL=$SRFS_BUILD/tests/helpers/state-tool
 
+# The B= that makes a make run from the tree at $1 use the build under test
+# ($SRFS_BUILD) instead of building one of its own.
+srfs_make_b() {
+	realpath -m --relative-to="$1" "$SRFS_BUILD"
+}
+
 # Each test gets its own state directories under its temporary directory.
 srfs_use_temp_state() {
 	export SHARED_ROOTFS_RUNDIR="$BATS_TEST_TMPDIR/run"
