@@ -15,6 +15,7 @@
 #   make check-layers    the include graph of lib/ has no cycle (and follows lib/LAYERS)
 #   make check-asan      the unit tests and the host suites, ASan/UBSan build in $(B)/asan
 #   make check-host      the host suites (tests/*.bats) on the plain build
+#   make check-tsan      the threaded sharing test built with ThreadSanitizer
 #   make check-vm        only the suites that need the qemu guest (device-mapper)
 #   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
 #   make check-fuzz      the libFuzzer targets for FUZZ_SECONDS each (fuzz/)
@@ -218,7 +219,7 @@ CMDLINE_VARS = $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v
 RUN_BATS = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(addprefix -u ,$(CMDLINE_VARS)) \
 	SRFS_BUILD=$(abspath $(B)) $(TEST_ENV) $(BATS)
 
-.PHONY: deps check check-fast check-layers check-build check-unit check-asan check-host \
+.PHONY: deps check check-fast check-layers check-build check-unit check-asan check-host check-tsan \
 	check-vm check-vm-selinux unit check-fuzz fuzzers fuzz-run
 # Installs missing Debian packages (as root), or names them; DEPS=0 skips it.
 deps:
@@ -265,7 +266,8 @@ check: deps
 # starts what is ready in the order it became ready.)  "+": the stages run make, and
 # share this make's job slots.
 CHECK_STAGES := stage-layers stage-build-gcc stage-vm stage-build-asan stage-asan \
-	stage-build-clang stage-build-fuzz stage-fuzz stage-unit stage-memcheck stage-vm-selinux
+	stage-build-clang stage-build-fuzz stage-fuzz stage-unit stage-memcheck stage-tsan \
+	stage-vm-selinux
 .PHONY: check-stages $(CHECK_STAGES)
 check-stages: $(CHECK_STAGES)
 stage-layers:
@@ -299,6 +301,8 @@ stage-unit: stage-build-gcc | stage-build-asan
 	+@$(STAGE) unit $(GCC_MAKE) unit
 stage-memcheck: stage-build-gcc | stage-build-asan
 	+@$(STAGE) memcheck $(GCC_MAKE) check-host HOST_SUITES=tests/memcheck.bats
+stage-tsan: stage-build-gcc | stage-build-asan
+	+@$(STAGE) tsan $(GCC_MAKE) check-tsan
 stage-vm-selinux: stage-build-gcc | stage-build-asan
 	+@$(STAGE) vm-selinux $(GCC_MAKE) check-vm-selinux
 
@@ -343,6 +347,15 @@ check-asan:
 
 check-host: all tests bench-build
 	$(RUN_BATS) $(HOST_SUITES)
+
+# The library in a threaded program (tests/helpers/share-threads), built with
+# ThreadSanitizer, against the tools of this build: any race it reports fails.
+TSAN_FLAGS := -O1 -g -fsanitize=thread
+check-tsan: all tests
+	$(MAKE) --no-print-directory CC=clang B=$(B)/tsan CFLAGS="$(TSAN_FLAGS)" \
+		LDFLAGS="-fsanitize=thread" SHARE_PATH_STATIC=0 $(B)/tsan/tests/helpers/share-threads
+	SRFS_SHARE_THREADS=$(abspath $(B))/tsan/tests/helpers/share-threads \
+		$(RUN_BATS) -f 'threaded program' tests/share.bats
 
 check-vm: all
 	SRFS_BUILD=$(abspath $(B)) tests/vm/run -t $(VM_TIMEOUT) -e SRFS_BUILD -- \
