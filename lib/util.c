@@ -339,7 +339,7 @@ int srfs_remove_tree(int dir_fd, const char *name)
 		/* Empty: up, then remove it by its name there. */
 		struct tree_level *here = &levels[depth];
 		int parent = depth > 0 ? openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : dir_fd;
-		if (parent < 0) {
+		if (depth > 0 && parent < 0) { /* (DIR_FD may be AT_FDCWD, which is negative) */
 			r = negative_errno();
 			break;
 		}

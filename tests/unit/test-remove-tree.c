@@ -91,3 +91,17 @@ TEST(remove_tree_missing_is_fine)
 	CHECK(dir >= 0);
 	CHECK(srfs_remove_tree(dir, "nosuch") == 0);
 }
+
+/* A path from the working directory (AT_FDCWD, which is negative), as the benchmark gives. */
+TEST(remove_tree_from_cwd)
+{
+	_cleanup_close_ int dir = open(unit_tmpdir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char path[512];
+	struct stat s;
+
+	CHECK(dir >= 0);
+	CHECK(make_deep_tree(dir, "fromcwd", 3) == 0);
+	snprintf(path, sizeof(path), "%s/fromcwd", unit_tmpdir());
+	CHECK(srfs_remove_tree(AT_FDCWD, path) == 0);
+	CHECK(fstatat(dir, "fromcwd", &s, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT);
+}
