@@ -132,7 +132,7 @@ SHARE_PATH_DYNAMIC := $(B)/rootfs-share.dynamic $(B)/rootfs-release.dynamic
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
-HELPERS := state-tool share-threads
+HELPERS := state-tool share-threads userns-run
 HELPER_BINS := $(HELPERS:%=$(B)/tests/helpers/%)
 
 MAN_SRCS := $(sort $(wildcard man/*.scd))

@@ -27,8 +27,8 @@ static void usage(void)
 	       "derived from DIR) and records it in utab, so that umount DIR releases it.\n"
 	       "\n"
 	       "Options:\n"
-	       "  -o OPTIONS             id=ID, context=LABEL; ro, defaults, nosuid, nodev,\n"
-	       "                         noauto, nofail, x-*\n"
+	       "  -o OPTIONS             id=ID, context=LABEL, idmap=MAP (or X-mount.idmap=);\n"
+	       "                         ro, defaults, nosuid, nodev, noauto, nofail, x-*\n"
 	       "  -s                     sloppy: ignore options it does not know\n"
 	       "  -f                     fake: check everything, mount nothing\n"
 	       "  -n                     do not record the share in utab\n"
@@ -150,7 +150,8 @@ int main(int argc, char **argv)
 		srfs_mount_default_id(target, mo.id, sizeof(mo.id));
 	if (srfs_cli_require_admin() < 0)
 		return MNT_EX_USAGE;
-	struct srfs_share_options so = { .context = mo.context[0] ? mo.context : NULL };
+	struct srfs_share_options so = { .context = mo.context[0] ? mo.context : NULL,
+					 .idmap = mo.idmap[0] ? mo.idmap : NULL };
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
 	_cleanup_close_ int ns_fd = ns ? open_namespace(ns, &st, fake) : -1;
 	if (ns && ns_fd < 0)

@@ -15,7 +15,8 @@ static void usage(void)
 	printf("Usage: %s [IMAGE] [--json]\n"
 	       "\n"
 	       "Show every share, or the shares of IMAGE: container id, image, mode, since\n"
-	       "when, target and SELinux label.  Reads the share records, not the mount table.\n"
+	       "when, target, SELinux label and id map.  Reads the share records, not the\n"
+	       "mount table.\n"
 	       "\n"
 	       "Options:\n"
 	       "      --json                 print JSON instead of a table\n" SRFS_COMMON_HELP,
@@ -38,12 +39,14 @@ static int print_row(const struct srfs_share *s, void *userdata)
 	char since[32];
 
 	if ((*rows)++ == 0)
-		printf("%-24s %-24s %-8s %-20s %s  %s\n", "ID", "IMAGE", "MODE", "SINCE", "TARGET",
-		       "LABEL");
+		printf("%-24s %-24s %-8s %-20s %s  %s  %s\n", "ID", "IMAGE", "MODE", "SINCE",
+		       "TARGET", "LABEL", "IDMAP");
 	format_time(s->since, since, sizeof(since));
-	printf("%-24s %-24s %-8s %-20s %s  %s\n", s->id, s->image, s->mode, since,
+	/* (An id map is digits, colons, "u", "g", "b" and spaces: printed as it is.) */
+	printf("%-24s %-24s %-8s %-20s %s  %s  %s\n", s->id, s->image, s->mode, since,
 	       srfs_quote(target, sizeof(target), s->target),
-	       s->context[0] ? srfs_quote(label, sizeof(label), s->context) : "-");
+	       s->context[0] ? srfs_quote(label, sizeof(label), s->context) : "-",
+	       s->idmap ? s->idmap : "-");
 	return 0;
 }
 
@@ -59,6 +62,7 @@ static int add_json(const struct srfs_share *s, void *userdata)
 	srfs_json_add_string(o, "mode", s->mode);
 	srfs_json_add_string(o, "since", since);
 	srfs_json_add_string(o, "label", s->context[0] ? s->context : NULL);
+	srfs_json_add_string(o, "idmap", s->idmap);
 	srfs_json_append(userdata, o);
 	return 0;
 }

@@ -9,7 +9,7 @@
 static void usage(void)
 {
 	printf("Usage: %s IMAGE ID TARGET [--mode ro|overlay|snapshot] [--upper-dir DIR]\n"
-	       "       [--context LABEL]\n"
+	       "       [--context LABEL] [--idmap MAP]\n"
 	       "\n"
 	       "Make the directory TARGET the root file system of container ID on image IMAGE\n"
 	       "(activated first if need be): by default a read-only, nosuid, nodev, private\n"
@@ -24,11 +24,15 @@ static void usage(void)
 	       "      --upper-dir DIR        overlay: keep the container's writes in DIR/upper\n"
 	       "                             (default: under the runtime directory)\n"
 	       "      --context LABEL        the SELinux label the image must have (activating\n"
-	       "                             it with that label if it is not active)\n" SRFS_COMMON_HELP,
+	       "                             it with that label if it is not active)\n"
+	       "      --idmap MAP            an idmapped share for a user-namespaced container:\n"
+	       "                             MAP is \"[u:|g:|b:]INSIDE:OUTSIDE:COUNT ...\" (as\n"
+	       "                             X-mount.idmap) or a user namespace's file\n"
+	       "                             (/proc/PID/ns/user)\n" SRFS_COMMON_HELP,
 	       srfs_log_prog());
 }
 
-enum { OPT_MODE = 256, OPT_UPPER_DIR, OPT_CONTEXT };
+enum { OPT_MODE = 256, OPT_UPPER_DIR, OPT_CONTEXT, OPT_IDMAP };
 
 int main(int argc, char **argv)
 {
@@ -36,6 +40,7 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "upper-dir", required_argument, NULL, OPT_UPPER_DIR },
 		{ "context", required_argument, NULL, OPT_CONTEXT },
+		{ "idmap", required_argument, NULL, OPT_IDMAP },
 		SRFS_COMMON_OPTIONS,
 		{ 0 },
 	};
@@ -65,6 +70,11 @@ int main(int argc, char **argv)
 			if (!*optarg)
 				return srfs_cli_usage_error("--context: empty label");
 			o.context = optarg;
+			break;
+		case OPT_IDMAP:
+			if (o.idmap)
+				return srfs_cli_usage_error("--idmap given twice");
+			o.idmap = optarg;
 			break;
 		default:
 			return srfs_cli_bad_option(argv);

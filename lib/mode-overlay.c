@@ -10,14 +10,21 @@
  * removed through descriptors, the overlay is given DIR through its
  * descriptor (/proc/self/fd/N), and at release DIR is used only when the
  * path still leads to that very directory.
+ *
+ * With an id map, the lower layer is an idmapped copy of the image's mount;
+ * the overlay itself is not idmapped, so what the container writes is stored
+ * in upper/ under its ids as the host sees them (root in a namespace mapped to
+ * 100000 writes files owned by 100000).
  */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include "crash.h"
 #include "log.h"
 #include "mountapi.h"
 #include "path.h"
@@ -123,29 +130,120 @@ static int make_upper(int dir, const char *where, const char *image_root)
 	return 0;
 }
 
+int srfs_share_drop_idmapped_lower(struct srfs_state *st, const char *id)
+{
+	int dir = srfs_state_run_dir(st, SRFS_IDMAP_DIR, false);
+	if (dir == -ENOENT)
+		return 0;
+	if (dir < 0)
+		return dir;
+	/* Opened through whatever is mounted there: each mount is detached in turn. */
+	for (int i = 0; i < 8; i++) {
+		_cleanup_close_ int fd = openat(dir, id, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+							 O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			return 0;
+		int r = fd < 0 ? negative_errno() : srfs_is_mount_root(fd);
+		if (r < 0)
+			return log_errno(r, "cannot inspect %s/%s/%s", st->run_path, SRFS_IDMAP_DIR,
+					 id);
+		if (r == 0)
+			break;
+		if ((r = srfs_mount_detach(fd)) < 0)
+			return r;
+	}
+	if (unlinkat(dir, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return log_errno(negative_errno(), "cannot remove %s/%s/%s", st->run_path,
+				 SRFS_IDMAP_DIR, id);
+	return 0;
+}
+
+/*
+ * An idmapped share's lower layer: the image's mount, read-only and
+ * idmapped, attached for a moment at <rundir>/idmap/ID, because the kernel
+ * takes an overlay's layers by path, and (Linux 6.1) only from mounts
+ * attached in the mounter's mount namespace.  The overlay keeps a private
+ * copy of it; this one is dropped as soon as the overlay is made.  The
+ * descriptor of its root, or -errno (logged).
+ */
+static int attach_idmapped_lower(struct srfs_share_op *op)
+{
+	const char *id = op->share->id;
+	char what[PATH_MAX + 64];
+
+	int r = srfs_share_drop_idmapped_lower(op->st, id); /* an interrupted share's */
+	int dir = r < 0 ? r : srfs_state_run_dir(op->st, SRFS_IDMAP_DIR, true);
+	if (dir < 0)
+		return dir;
+	if (mkdirat(dir, id, 0700) < 0)
+		return log_errno(negative_errno(), "cannot create %s/%s/%s", op->st->run_path,
+				 SRFS_IDMAP_DIR, id);
+	_cleanup_close_ int at = openat(dir, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int mnt = srfs_mount_clone_read_only(op->active->mount, op->share->target);
+	if (mnt == -ENOSYS)
+		log_error("cannot idmap the overlay at %s: this kernel has no open_tree (Linux "
+			  "5.12 or later is needed)",
+			  op->share->target);
+	if (at < 0 || mnt < 0) {
+		r = at < 0 ? log_errno(negative_errno(), "cannot open %s/%s/%s", op->st->run_path,
+				       SRFS_IDMAP_DIR, id)
+			   : mnt;
+		unlinkat(dir, id, AT_REMOVEDIR);
+		return r;
+	}
+	snprintf(what, sizeof(what), "the lower layer of the overlay at %s", op->share->target);
+	r = srfs_mount_set_idmap(mnt, op->userns, op->active->fs, what);
+	if (r == 0 && move_mount(mnt, "", at, "", MOVE_MOUNT_F_EMPTY_PATH |
+							   MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		r = log_errno(negative_errno(), "cannot mount %s", what);
+	if (r < 0) {
+		unlinkat(dir, id, AT_REMOVEDIR);
+		return r;
+	}
+	srfs_crash_point("rootfs-share:idmap-lower");
+	return TAKE_FD(mnt);
+}
+
 static int overlay_make_mount(struct srfs_share_op *op)
 {
 	const struct srfs_share *s = op->share;
 	const char *lower = op->active->mount, *label = op->active->context;
-	char upper[64], work[64], what[PATH_MAX + 64];
+	char upper[64], work[64], idmapped[64], what[PATH_MAX + 64];
+	_cleanup_close_ int lower_fd = -1;
 
+	if (op->userns >= 0) {
+		lower_fd = attach_idmapped_lower(op);
+		if (lower_fd < 0)
+			return lower_fd;
+		snprintf(idmapped, sizeof(idmapped), "/proc/self/fd/%d", lower_fd);
+		lower = idmapped;
+	}
+	/* (Idmapped, the image root's owner as the container's files show it.) */
 	int r = make_upper(op->mode_fd, s->upper, lower);
-	if (r < 0)
-		return r;
-	if (strpbrk(lower, ",:")) {
+	if (r == 0 && strpbrk(lower, ",:")) {
 		log_error("cannot mount an overlay at %s: the image's mount %s contains ',' or ':'",
 			  s->target, lower);
-		return -EINVAL;
+		r = -EINVAL;
 	}
-	/* The directories through the descriptor opened without links: the kernel
-	 * resolves these strings, and must not be steered elsewhere meanwhile. */
-	snprintf(upper, sizeof(upper), "/proc/self/fd/%d/upper", op->mode_fd);
-	snprintf(work, sizeof(work), "/proc/self/fd/%d/work", op->mode_fd);
-	/* The image's label, so the container sees one label whatever it writes. */
-	const char *keys[] = { "lowerdir", "upperdir", "workdir", *label ? "context" : NULL, NULL };
-	const char *values[] = { lower, upper, work, label, NULL };
-	snprintf(what, sizeof(what), "an overlay at %s (upper %s/upper)", s->target, s->upper);
-	return srfs_mount_new("overlay", keys, values, what);
+	int mnt = r;
+	if (r == 0) {
+		/* The directories through the descriptor opened without links: the kernel
+		 * resolves these strings, and must not be steered elsewhere meanwhile. */
+		snprintf(upper, sizeof(upper), "/proc/self/fd/%d/upper", op->mode_fd);
+		snprintf(work, sizeof(work), "/proc/self/fd/%d/work", op->mode_fd);
+		/* The image's label, so the container sees one label whatever it writes. */
+		const char *keys[] = { "lowerdir", "upperdir", "workdir",
+				       *label ? "context" : NULL, NULL };
+		const char *values[] = { lower, upper, work, label, NULL };
+		snprintf(what, sizeof(what), "an overlay at %s (upper %s/upper)", s->target,
+			 s->upper);
+		mnt = srfs_mount_new("overlay", keys, values, what);
+	}
+	if (lower_fd >= 0 && (r = srfs_share_drop_idmapped_lower(op->st, s->id)) < 0 && mnt >= 0) {
+		close(mnt);
+		mnt = r;
+	}
+	return mnt;
 }
 
 static int overlay_is_mounted(int dirfd, const char *name, const struct srfs_share *s)
@@ -195,6 +293,11 @@ static int find_upper(struct srfs_state *st, const struct srfs_share *s)
 static int overlay_cleanup(struct srfs_state *st, const struct srfs_share *s,
 			   enum srfs_share_cleanup how)
 {
+	if (s->idmap) {
+		int r = srfs_share_drop_idmapped_lower(st, s->id);
+		if (r < 0)
+			return r;
+	}
 	if (!s->upper)
 		return 0;
 	bool keep = how == SRFS_CLEANUP_RELEASE_KEEP ||

@@ -380,3 +380,24 @@ bool srfs_mntns_alive(uint64_t ino)
 	}
 	return false;
 }
+
+int srfs_mount_set_idmap(int mnt, int userns, const char *fs, const char *what)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
+	if (mount_setattr(mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == 0)
+		return 0;
+	int r = negative_errno();
+	if (r == -EINVAL) {
+		/* The mount is fresh and detached, the namespace checked: the file system. */
+		log_error("cannot idmap %s: file system %s does not support idmapped mounts", what,
+			  fs);
+		return -EOPNOTSUPP;
+	}
+	if (r == -ENOSYS) {
+		log_error("cannot idmap %s: this kernel has no idmapped mounts (Linux 5.12 or later "
+			  "is needed)",
+			  what);
+		return -EOPNOTSUPP; /* not -ENOSYS, which means "no new mount API" to callers */
+	}
+	return log_errno(r, "cannot idmap %s", what);
+}

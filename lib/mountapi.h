@@ -82,3 +82,12 @@ int srfs_mount_unmount_at(int parent_fd, const char *name, const struct srfs_mou
 uint64_t srfs_mntns_current(void);
 int srfs_mntns_enter(int fd);
 bool srfs_mntns_alive(uint64_t ino);
+
+/*
+ * Gives the detached mount MNT the id map of the user namespace USERNS
+ * (MOUNT_ATTR_IDMAP): its files' owners are shown, and stored, through that
+ * namespace's maps.  The kernel decides which file systems allow it: one that
+ * does not (squashfs, for one) is -EOPNOTSUPP, logged naming FS (its type)
+ * and WHAT.  -errno, logged.
+ */
+int srfs_mount_set_idmap(int mnt, int userns, const char *fs, const char *what);

@@ -86,9 +86,23 @@ int srfs_mount_options_parse(const char *opts, bool sloppy, struct srfs_mount_op
 			}
 			memcpy(out->context, v, vlen);
 			out->context[vlen] = '\0';
+		} else if (eq && ((key_len == 5 && memcmp(p, "idmap", 5) == 0) ||
+				  (key_len == 13 && memcmp(p, "X-mount.idmap", 13) == 0))) {
+			size_t vlen = len - key_len - 1;
+			if (out->idmap[0]) {
+				snprintf(err, err_size, "option idmap= given twice");
+				return -EINVAL;
+			}
+			if (vlen == 0 || vlen >= sizeof(out->idmap)) {
+				snprintf(err, err_size, "option %.*s= is %s", (int)key_len, p,
+					 vlen ? "longer than 4095 bytes" : "empty");
+				return -EINVAL;
+			}
+			memcpy(out->idmap, eq + 1, vlen);
+			out->idmap[vlen] = '\0';
 		} else if (!eq && is_accepted(p, len)) {
 			/* read-only, nosuid and nodev in any case */
-		} else if ((key_len >= 2 && memcmp(p, "x-", 2) == 0) ||
+		} else if ((key_len >= 2 && (memcmp(p, "x-", 2) == 0 || memcmp(p, "X-", 2) == 0)) ||
 			   (key_len == 7 && memcmp(p, "comment", 7) == 0)) {
 			/* userspace annotations */
 		} else if (!sloppy) {

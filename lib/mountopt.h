@@ -6,11 +6,16 @@
  *   id=ID           the container id of the share (default: derived from the target)
  *   context=LABEL   the SELinux label the image must have (quotes around LABEL,
  *                   as fstab needs for labels with commas, are removed)
+ *   idmap=MAP, X-mount.idmap=MAP
+ *                   an idmapped share (idmap.h; at most 4095 bytes); util-linux's
+ *                   mount(8) before 2.39 passes X-* options to no helper, so
+ *                   idmap= is the one to give it
  *   ro, rw, defaults, nosuid, nodev, auto, noauto, nofail, _netdev, owner, user, ...
  *                   accepted: every share is read-only, nosuid and nodev whatever
  *                   they say (mount(8) itself adds "rw" when "ro" is not given),
  *                   and the rest are mount(8)'s own
- *   x-*, comment=*  userspace annotations, ignored
+ *   x-*, X-*, comment=*
+ *                   userspace annotations, ignored
  *   anything else   refused, unless SLOPPY (-s), which ignores unknown options
  */
 #pragma once
@@ -23,6 +28,7 @@
 struct srfs_mount_options {
 	char id[SRFS_NAME_MAX + 1]; /* "" when not given */
 	char context[256];          /* "" when not given */
+	char idmap[4096];           /* "" when not given */
 };
 
 /* 0, or -EINVAL with a one-line reason in ERR. */

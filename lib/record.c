@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 
 static bool key_is_valid(const char *key, size_t len)
 {
-	if (len == 0)
+	if (len == 0 || len > SRFS_RECORD_KEY_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = key[i];
@@ -174,7 +175,10 @@ int srfs_record_parse(struct srfs_record *rec, const char *buf, size_t len,
 		if (!eq)
 			return bad(err, err_size, line, "no '=' in line");
 		size_t key_len = (size_t)(eq - start);
-		char key[SRFS_RECORD_LINE_MAX];
+		char key[SRFS_RECORD_KEY_MAX + 1];
+		if (key_len > SRFS_RECORD_KEY_MAX)
+			return bad(err, err_size, line, "key longer than %d bytes",
+				   SRFS_RECORD_KEY_MAX);
 		memcpy(key, start, key_len);
 		key[key_len] = '\0';
 		if (!key_is_valid(key, key_len))
@@ -279,7 +283,7 @@ int srfs_record_save(int dirfd, const char *name, const struct srfs_record *rec,
 	static unsigned counter;
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
-	char tmp[SRFS_RECORD_LINE_MAX];
+	char tmp[PATH_MAX];
 	size_t len;
 	int r;
 

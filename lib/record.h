@@ -3,8 +3,9 @@
  * State records: small text files of "key=value" lines.
  *
  * Keys are [a-z0-9_]+; values are any bytes but NUL, with backslash and
- * newline written as "\\" and "\n".  Every line ends in a newline, lines are
- * at most SRFS_RECORD_LINE_MAX bytes, a record at most SRFS_RECORD_SIZE_MAX.
+ * newline written as "\\" and "\n".  Every line ends in a newline; keys are at
+ * most SRFS_RECORD_KEY_MAX bytes, lines at most SRFS_RECORD_LINE_MAX, a record
+ * at most SRFS_RECORD_SIZE_MAX.
  * Parsing is strict: a key the schema does not name, a key given twice, a
  * required key missing, an overlong line, a NUL byte, a bad escape or a
  * missing final newline make the whole record invalid.
@@ -19,7 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SRFS_RECORD_LINE_MAX 4096
+#define SRFS_RECORD_LINE_MAX 32768 /* an id map of 2 x 340 entries fits */
+#define SRFS_RECORD_KEY_MAX 64
 #define SRFS_RECORD_SIZE_MAX 65536
 
 struct srfs_record_field {

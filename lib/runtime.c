@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "lock.h"
+#include "idmap.h"
 #include "log.h"
 #include "record.h"
 #include "runtime.h"
@@ -38,6 +39,7 @@ static const struct srfs_record_key share_keys[] = {
 	{ "mount_id", false },
 	{ "mntns", false },
 	{ "context", false },
+	{ "idmap", false },
 	{ 0 },
 };
 
@@ -194,10 +196,19 @@ int srfs_active_image_forget(struct srfs_state *st, const char *name)
 	return remove_runtime(st, SRFS_RUN_IMAGES_DIR, name, "image");
 }
 
+/* Is TEXT an id map as a record holds it (ranges, canonical or not)? */
+static bool valid_idmap(const char *text)
+{
+	_cleanup_free_ struct srfs_idmap *map = malloc(sizeof(*map));
+	char err[256];
+	return map && srfs_idmap_parse(text, map, err, sizeof(err)) == 0;
+}
+
 void srfs_share_clear(struct srfs_share *s)
 {
 	free(s->target);
 	free(s->upper);
+	free(s->idmap);
 	*s = (struct srfs_share){ 0 };
 }
 
@@ -245,6 +256,13 @@ int srfs_share_load(struct srfs_state *st, const char *id, struct srfs_share *s)
 	}
 	const char *context = srfs_record_get(&rec, "context");
 	snprintf(s->context, sizeof(s->context), "%s", context ? context : "");
+	const char *idmap = srfs_record_get(&rec, "idmap");
+	if (idmap && (!valid_idmap(idmap) || !(s->idmap = strdup(idmap)))) {
+		log_error("runtime record of share %s is corrupt: a value is malformed "
+			  "(shared-rootfs-recover sets it aside)", id);
+		srfs_share_clear(s);
+		return -EBADMSG;
+	}
 	return 0;
 }
 
@@ -279,6 +297,8 @@ int srfs_share_save(struct srfs_state *st, const struct srfs_share *s)
 	}
 	if (r == 0 && s->context[0])
 		r = srfs_record_set(&rec, "context", s->context);
+	if (r == 0 && s->idmap)
+		r = srfs_record_set(&rec, "idmap", s->idmap);
 	if (r < 0)
 		return log_errno(r, "cannot record share %s", s->id);
 	return save_runtime(st, SRFS_SHARES_DIR, s->id, "share", &rec);

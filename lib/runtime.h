@@ -10,6 +10,8 @@
  *   targets/HASH   which share ID owns TARGET (HASH: 64-bit FNV-1a of the
  *                  path), so that a target is found without a scan
  *   upper/ID       an overlay share's upper and work directories, by default
+ *   idmap/ID       where an idmapped overlay share's lower layer is mounted while
+ *                  the overlay is made (empty but for an interrupted share)
  *   locks/         lock files (lock.h)
  *   quarantine/    share records that could not be read, set aside by recovery
  *   pools/NAME     an active pool's loop devices (pool.h)
@@ -30,6 +32,7 @@
 #define SRFS_SHARES_DIR "shares"
 #define SRFS_TARGETS_DIR "targets"
 #define SRFS_UPPER_DIR "upper"
+#define SRFS_IDMAP_DIR "idmap"
 #define SRFS_QUARANTINE_DIR "quarantine"
 
 /* ---- active images ---- */
@@ -78,6 +81,7 @@ struct srfs_share {
 	dev_t upper_dev; /* ... and its identity, to find that very directory again */
 	uint64_t upper_ino;
 	char context[256]; /* the image's SELinux label, which the share shows */
+	char *idmap;       /* the id map its mount applies, canonical (idmap.h); NULL: none */
 };
 
 void srfs_share_clear(struct srfs_share *s);

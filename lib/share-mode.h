@@ -41,6 +41,13 @@ struct srfs_share_options {
 	int target_mntns;
 	const char *upper_dir; /* overlay: where upper/ and work/ go (default: runtime dir) */
 	const char *context;   /* the label the image must have (NULL: whatever it has) */
+	/*
+	 * The id map the share's mount applies (idmap.h: ranges, or the path of
+	 * a user namespace); NULL: none.  ro: the bind is idmapped; overlay: its
+	 * lower layer is, and upper/ belongs to the image root's owner as mapped;
+	 * snapshot: the snapshot's mount is.
+	 */
+	const char *idmap;
 };
 
 /* One share being made, as the share layer hands it to the mode. */
@@ -54,6 +61,7 @@ struct srfs_share_op {
 	int target_mntns; /* the target's mount namespace, -1 when it is this one */
 	int own_mntns;    /* ... and this one, to come back to */
 	int mode_fd; /* the mode's own descriptor from prepare to mount (closed by the caller) */
+	int userns;  /* the user namespace of the id map (share->idmap), or -1 */
 };
 
 /* What cleanup is for. */
@@ -68,9 +76,9 @@ struct srfs_share_mode_ops {
 	const char *name;
 	/*
 	 * The program (in libexecdir) that makes and releases shares of this
-	 * mode, run as "PROGRAM share IMAGE ID TARGET" and "PROGRAM release ID
-	 * [--lazy]", because the mode needs libraries the share path does not
-	 * link.  NULL: the hooks below do it in process.
+	 * mode, run as "PROGRAM share IMAGE ID TARGET [--idmap MAP]" and
+	 * "PROGRAM release ID [--lazy]", because the mode needs libraries the
+	 * share path does not link.  NULL: the hooks below do it in process.
 	 */
 	const char *helper;
 	/* Fills in the record's fields of this mode before it is saved (NULL: none). */
@@ -104,6 +112,13 @@ extern const struct srfs_share_mode_ops srfs_share_mode_snapshot;
 const struct srfs_share_mode_ops *srfs_share_mode_ops(enum srfs_share_mode mode);
 /* The operations of share S's mode; NULL (logged: a corrupt record) when it names none. */
 const struct srfs_share_mode_ops *srfs_share_ops(const struct srfs_share *s);
+
+/*
+ * Removes <rundir>/idmap/ID, where an idmapped overlay share's lower layer is
+ * attached while the overlay is made, and what is mounted there (an
+ * interrupted share's).  Called with the share's lock held.
+ */
+int srfs_share_drop_idmapped_lower(struct srfs_state *st, const char *id);
 
 /* is_mounted for modes whose mount is a mount of the file system with st_dev S->dev. */
 int srfs_share_is_mount_of_dev(int dirfd, const char *name, const struct srfs_share *s);

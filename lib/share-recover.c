@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* shared-rootfs-recover's part for shares: records, index entries and upper directories. */
+/*
+ * shared-rootfs-recover's part for shares: records, index entries, upper
+ * directories and idmapped lower layers.
+ */
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -92,9 +95,29 @@ static int recover_upper(struct srfs_state *st, int dir, const char *id)
 	return 0;
 }
 
+/*
+ * Removes <rundir>/idmap/ID and what is mounted there: it is in use only while
+ * a share of ID is being made, which holds the share's lock.
+ */
+static int recover_idmap(struct srfs_state *st, int dir, const char *id)
+{
+	_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
+	(void)dir;
+	int r = srfs_lock_take(&lock, st, SRFS_LOCK_SHARE, id, false);
+	if (r == 0)
+		r = srfs_share_drop_idmapped_lower(st, id);
+	if (r == 0)
+		log_info("removed the idmapped lower layer of container %s: no share was being made",
+			 id);
+	return r;
+}
+
 int srfs_share_recover_orphans(struct srfs_state *st)
 {
-	static const char *const dirs[] = { SRFS_TARGETS_DIR, SRFS_UPPER_DIR };
+	static const char *const dirs[] = { SRFS_TARGETS_DIR, SRFS_UPPER_DIR, SRFS_IDMAP_DIR };
+	static int (*const recover[])(struct srfs_state *, int, const char *) = {
+		recover_target, recover_upper, recover_idmap,
+	};
 	int ret = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
@@ -106,7 +129,7 @@ int srfs_share_recover_orphans(struct srfs_state *st)
 		if (r < 0)
 			return r;
 		for (char **n = names; *n; n++) {
-			r = i == 0 ? recover_target(st, dir, *n) : recover_upper(st, dir, *n);
+			r = recover[i](st, dir, *n);
 			if (r < 0)
 				ret = r;
 		}

@@ -11,5 +11,8 @@ enum {
 };
 /* Share ID: kept when its mount is there (its target index entry restored), else cleared. */
 int srfs_share_recover(struct srfs_state *st, const char *id);
-/* Target index entries and default upper directories whose share is gone. */
+/*
+ * Target index entries and default upper directories whose share is gone,
+ * and idmapped lower layers that an interrupted share left.
+ */
 int srfs_share_recover_orphans(struct srfs_state *st);

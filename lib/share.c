@@ -16,6 +16,7 @@
 
 #include "context.h"
 #include "crash.h"
+#include "idmap.h"
 #include "lock.h"
 #include "log.h"
 #include "mountapi.h"
@@ -108,7 +109,8 @@ static int wanted_label(const char *context, char *label, size_t size, const cha
  * -EEXIST (logged) when it is another one.
  */
 static int earlier_share(struct srfs_state *st, const char *id, const char *image,
-			 const char *target, const char *mode, struct srfs_share *old)
+			 const char *target, const char *mode, const char *idmap,
+			 struct srfs_share *old)
 {
 	int r = srfs_share_load(st, id, old);
 	if (r == -ENOENT)
@@ -124,7 +126,21 @@ static int earlier_share(struct srfs_state *st, const char *id, const char *imag
 			  old->target, old->mode);
 		return -EEXIST;
 	}
-	return 1;
+	return srfs_share_check_idmap(old, idmap) < 0 ? -EEXIST : 1;
+}
+
+int srfs_share_check_idmap(const struct srfs_share *old, const char *idmap)
+{
+	const char *had = old->idmap ? old->idmap : "";
+	if (streq(had, idmap ? idmap : ""))
+		return 0;
+	if (*had)
+		log_error("container %s already shares image %s at %s with idmap '%s'", old->id,
+			  old->image, old->target, had);
+	else
+		log_error("container %s already shares image %s at %s without an idmap", old->id,
+			  old->image, old->target);
+	return -EEXIST;
 }
 
 /* Is PATH (absolute, normalized) DIR or below it? */
@@ -308,7 +324,7 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 	_cleanup_(srfs_active_image_clear) struct srfs_active_image active = { 0 };
 	_cleanup_(srfs_share_clear) struct srfs_share old = { 0 };
 	_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
-	_cleanup_close_ int target_fd = -1, own_ns = -1;
+	_cleanup_close_ int target_fd = -1, own_ns = -1, userns = -1;
 	int r;
 
 	if (!o)
@@ -319,7 +335,8 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 		return -EINVAL;
 	}
 	if (ops->helper) {
-		const char *args[] = { "share", image, id, target_arg, NULL };
+		const char *args[] = { "share", image, id, target_arg, o->idmap ? "--idmap" : NULL,
+				       o->idmap, NULL };
 		return run_mode_helper(ops, args);
 	}
 
@@ -327,6 +344,8 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 	const char *label;
 	r = wanted_label(o->context, label_buf, sizeof(label_buf), &label);
 	if (r < 0)
+		return r;
+	if (o->idmap && (r = srfs_idmap_userns(o->idmap, &userns, &s.idmap)) < 0)
 		return r;
 	r = open_target(target_arg, o->target_mntns, &target_fd, &s.target, &own_ns, &s.mntns);
 	if (r < 0)
@@ -340,7 +359,7 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 	r = srfs_lock_take(&share_lock, st, SRFS_LOCK_SHARE, id, false);
 	if (r < 0)
 		return r;
-	r = earlier_share(st, id, image, s.target, ops->name, &old);
+	r = earlier_share(st, id, image, s.target, ops->name, s.idmap, &old);
 	if (r < 0)
 		return r;
 	if (r == 1) {
@@ -365,14 +384,15 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 	s.since = (uint64_t)time(NULL);
 	struct srfs_share_op op = { .st = st, .o = o, .active = &active,
 				    .old = old.target ? &old : NULL, .share = &s,
-				    .target_fd = target_fd, .mode_fd = -1,
+				    .target_fd = target_fd, .mode_fd = -1, .userns = userns,
 				    .target_mntns = o->target_mntns > 0 ? o->target_mntns : -1,
 				    .own_mntns = own_ns };
 	r = make_share(&op, ops);
 	closep(&op.mode_fd);
 	if (r < 0)
 		return r;
-	log_verbose("container %s shares image %s at %s (%s)", id, image, s.target, ops->name);
+	log_verbose("container %s shares image %s at %s (%s%s%s)", id, image, s.target, ops->name,
+		    s.idmap ? ", idmap " : "", s.idmap ? s.idmap : "");
 	return 0;
 }
 

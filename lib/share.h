@@ -59,6 +59,12 @@ int srfs_share_check_target(struct srfs_state *st, int target_fd, const char *ta
 			    const char *id, const struct srfs_active_image *active);
 
 /*
+ * Does the earlier share OLD of a container have the id map IDMAP (canonical;
+ * NULL: none)?  0, or -EEXIST (logged, naming the map it has).
+ */
+int srfs_share_check_idmap(const struct srfs_share *old, const char *idmap);
+
+/*
  * For shared-rootfs-recover (share-recover.c): unmounts share S of a mode
  * done in process (its lock held), removes what it made (HOW), its target
  * index entry and its record.

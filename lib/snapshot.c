@@ -18,6 +18,7 @@
 
 #include "crash.h"
 #include "dm.h"
+#include "idmap.h"
 #include "image.h"
 #include "lock.h"
 #include "log.h"
@@ -30,9 +31,12 @@
 #include "thinid.h"
 #include "util.h"
 
-/* Mounts the snapshot device DEVICE (file system FS) read-write at TARGET_FD. */
-static int mount_snapshot(const char *device, const char *fs, int target_fd, const char *target,
-			  struct srfs_mount_id *id)
+/*
+ * Mounts the snapshot device DEVICE (file system FS) read-write at TARGET_FD,
+ * idmapped with the user namespace USERNS unless it is -1.
+ */
+static int mount_snapshot(const char *device, const char *fs, int userns, int target_fd,
+			  const char *target, struct srfs_mount_id *id)
 {
 	bool xfs = streq(fs, "xfs");
 	/* The origin may be mounted too: XFS refuses a second file system with its UUID. */
@@ -44,6 +48,11 @@ static int mount_snapshot(const char *device, const char *fs, int target_fd, con
 	int mnt = srfs_mount_new(xfs ? "xfs" : "ext4", keys, values, what);
 	if (mnt < 0)
 		return mnt;
+	int r = userns < 0 ? 0 : srfs_mount_set_idmap(mnt, userns, fs, what);
+	if (r < 0) {
+		close(mnt);
+		return r;
+	}
 	return srfs_mount_attach(mnt, target_fd, target, id);
 }
 
@@ -82,7 +91,7 @@ static int drop_snapshot(struct srfs_state *st, const struct srfs_pool *pool,
 
 /* One snapshot share being made: what its steps share. */
 struct snap_share {
-	const char *image, *id;
+	const char *image, *id, *idmap;
 	struct srfs_state st;
 	struct srfs_pool_tx tx;
 	struct srfs_lock image_lock, share_lock;
@@ -90,12 +99,14 @@ struct snap_share {
 	struct srfs_image snap; /* the container's snapshot */
 	struct srfs_share s;    /* its share record */
 	int target_fd;
+	int userns; /* the id map's user namespace (x->s.idmap), or -1 */
 	char dm_name[SRFS_DM_NAME_MAX + 1];
 };
 
 static void snap_share_clear(struct snap_share *x)
 {
 	closep(&x->target_fd);
+	closep(&x->userns);
 	srfs_share_clear(&x->s);
 	srfs_image_clear(&x->snap);
 	srfs_image_clear(&x->img);
@@ -108,7 +119,9 @@ static void snap_share_clear(struct snap_share *x)
 /* The target opened, the image a sealed pool image, its pool's transaction begun, locks held. */
 static int snap_share_begin(struct snap_share *x, const char *target)
 {
-	int r = srfs_path_open_dir_checked("target", target, &x->target_fd, &x->s.target);
+	int r = x->idmap ? srfs_idmap_userns(x->idmap, &x->userns, &x->s.idmap) : 0;
+	if (r == 0)
+		r = srfs_path_open_dir_checked("target", target, &x->target_fd, &x->s.target);
 	if (r == 0)
 		r = srfs_dm_available(false);
 	if (r == 0)
@@ -153,6 +166,8 @@ static int snap_share_earlier(struct snap_share *x)
 				  old.image, old.target, old.mode);
 			return -EEXIST;
 		}
+		if (srfs_share_check_idmap(&old, x->s.idmap) < 0)
+			return -EEXIST;
 		if (srfs_share_mode_snapshot.is_mounted(x->target_fd, "", &old) == 1) {
 			log_verbose("container %s already has a snapshot of %s at %s", x->id,
 				    x->image, target);
@@ -222,7 +237,7 @@ static int snap_share_mount(struct snap_share *x, bool *made_device)
 		return r;
 	srfs_crash_point("rootfs-share:device");
 	snprintf(device, sizeof(device), "/dev/dm-%u", minor(devno));
-	r = mount_snapshot(device, x->snap.fs, x->target_fd, s->target, &s->mount);
+	r = mount_snapshot(device, x->snap.fs, x->userns, x->target_fd, s->target, &s->mount);
 	if (r < 0)
 		return r;
 	srfs_crash_point("rootfs-share:mount");
@@ -231,11 +246,13 @@ static int snap_share_mount(struct snap_share *x, bool *made_device)
 	return 0;
 }
 
-int srfs_snapshot_share(const char *image, const char *id, const char *target)
+int srfs_snapshot_share(const char *image, const char *id, const char *target,
+			const char *idmap)
 {
 	_cleanup_(snap_share_clear) struct snap_share x = {
-		.image = image, .id = id, .st = SRFS_STATE_INIT, .tx = SRFS_POOL_TX_INIT,
-		.image_lock = SRFS_LOCK_INIT, .share_lock = SRFS_LOCK_INIT, .target_fd = -1,
+		.image = image, .id = id, .idmap = idmap, .st = SRFS_STATE_INIT,
+		.tx = SRFS_POOL_TX_INIT, .image_lock = SRFS_LOCK_INIT,
+		.share_lock = SRFS_LOCK_INIT, .target_fd = -1, .userns = -1,
 	};
 	char owner[SRFS_NAME_MAX + 1];
 	bool made_device = false;
@@ -266,8 +283,9 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target)
 	r = snap_share_mount(&x, &made_device);
 	if (r < 0)
 		goto fail_record;
-	log_verbose("container %s has snapshot %" PRIu64 " of image %s at %s", id,
-		    x.snap.device_id, image, x.s.target);
+	log_verbose("container %s has snapshot %" PRIu64 " of image %s at %s%s%s", id,
+		    x.snap.device_id, image, x.s.target, idmap ? ", idmap " : "",
+		    idmap ? x.s.idmap : "");
 	return 0;
 
 fail_record:

@@ -7,7 +7,8 @@
 
 #include "share.h"
 
-/* rootfs-share --mode snapshot IMAGE ID TARGET. */
-int srfs_snapshot_share(const char *image, const char *id, const char *target);
+/* rootfs-share --mode snapshot IMAGE ID TARGET [--idmap IDMAP] (IDMAP NULL: none). */
+int srfs_snapshot_share(const char *image, const char *id, const char *target,
+			const char *idmap);
 /* rootfs-release of a snapshot share; O NULL: the defaults. */
 int srfs_snapshot_release(const char *id, const struct srfs_release_options *o);

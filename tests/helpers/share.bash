@@ -10,6 +10,19 @@ make_file_image() {
 	image-create -q --source "$BATS_TEST_TMPDIR/$name.img" "$name"
 }
 
+# An ext4 image file registered as image "img", for idmapped shares: /home/u
+# and what is in it owned by 1000, a 4 MiB file /big.
+make_owned_image() {
+	mkdir -p tree/etc tree/home/u
+	echo "hello from img" >tree/etc/motd
+	echo mine >tree/home/u/f
+	head -c 4M /dev/urandom >tree/big
+	chown -R 1000:1000 tree/home/u
+	truncate -s 32M img.img
+	mkfs.ext4 -q -d tree img.img
+	image-create -q --source "$PWD/img.img" img
+}
+
 # A pool image "img" (in $POOL) whose /etc/motd says "pool image".
 make_pool_image() {
 	mkdir -p src/etc src/bin && echo "pool image" >src/etc/motd
@@ -43,7 +56,7 @@ use_mount_helpers() {
 # the loop devices and (where device-mapper is) the dm devices, thin ids and
 # catalog of this test's state agree exactly.  Every share record's target is
 # mounted and indexed; every mount, loop device, index entry, upper directory
-# and dm device is explained by a record.
+# and dm device is explained by a record; no idmapped lower layer is left.
 assert_consistent() {
 	local run=$SHARED_ROOTFS_RUNDIR cat=$SHARED_ROOTFS_STATEDIR bad= f id t n mp
 	local -A targets=() active=() devices=()
@@ -72,6 +85,10 @@ assert_consistent() {
 		[ -e "$f" ] || continue
 		[ "$(field upper_default "$run/shares/${f##*/}" 2>/dev/null)" = 1 ] ||
 			bad+="upper directory ${f##*/}: no overlay share"$'\n'
+	done
+	# An idmapped overlay's lower layer is mounted there only while its share is made.
+	for f in "$run"/idmap/*; do
+		if [ -e "$f" ]; then bad+="idmapped lower layer ${f##*/} is left"$'\n'; fi
 	done
 	for f in "$run"/images/*; do
 		[ -f "$f" ] || continue
