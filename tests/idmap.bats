@@ -52,7 +52,7 @@ ns() {
 		# The maps are recorded, canonical, and listed.
 		rootfs-list img | grep -E "^a +img +ro .* b:0:100000:65536$"
 		rootfs-list img | grep -E "^b +img +ro .* b:0:200000:65536$"
-		rootfs-list img | grep -E "^plain +img +ro .*  -$"
+		rootfs-list img | grep -E "^plain +img +ro .*  -  -$"
 		rootfs-list --json img | python3 -c "
 import json, sys
 s = {x[\"id\"]: x for x in json.load(sys.stdin)[\"shares\"]}

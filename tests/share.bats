@@ -105,7 +105,7 @@ teardown() {
 		[ "$(cat c1/etc/motd)" = "hello from img" ]
 		# Without id= the share is keyed by its target.
 		mount -t shared-rootfs img c2
-		rootfs-list | grep -qE "^mnt-[0-9a-f]{16} +img .* $PWD/c2  -$"
+		rootfs-list | grep -qE "^mnt-[0-9a-f]{16} +img .* $PWD/c2  -  -$"
 		umount c1
 		umount "$PWD/c2"
 		[ -z "$(rootfs-list)" ]
