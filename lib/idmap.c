@@ -113,9 +113,10 @@ static int parse_entry(const char *p, size_t len, struct srfs_idmap *map, char *
 			return entry_error(err, size, entry, len,
 					   "expected [u:|g:|b:]INSIDE:OUTSIDE:COUNT");
 		if (parse_id(p, (size_t)(stop - p), &v[i]) < 0 || v[i] > UINT32_MAX) {
-			char why[96];
-			snprintf(why, sizeof(why), "'%.*s' is not an id (a decimal number below 2^32)",
-				 (int)(stop - p > 24 ? 24 : stop - p), p);
+			char raw[32], q[SRFS_QUOTE_MAX], why[SRFS_QUOTE_MAX + 64];
+			snprintf(raw, sizeof(raw), "%.*s", (int)(stop - p > 24 ? 24 : stop - p), p);
+			snprintf(why, sizeof(why), "'%s' is not an id (a decimal number below 2^32)",
+				 srfs_quote(q, sizeof(q), raw));
 			return entry_error(err, size, entry, len, why);
 		}
 		p = stop + 1;

@@ -27,6 +27,13 @@ TEST(mount_options_accepted)
 	CHECK(srfs_mount_options_parse("context=system_u:object_r:usr_t:s0", false, &mo, err,
 				       sizeof(err)) == 0);
 	CHECK_STREQ(mo.context, "system_u:object_r:usr_t:s0");
+	/* Id maps, under either name (X-* is otherwise an annotation). */
+	CHECK(srfs_mount_options_parse("id=c,idmap=b:0:100000:65536,X-mount.mkdir", false, &mo, err,
+				       sizeof(err)) == 0);
+	CHECK_STREQ(mo.idmap, "b:0:100000:65536");
+	CHECK(srfs_mount_options_parse("X-mount.idmap=u:0:1:1 g:0:1:1", false, &mo, err,
+				       sizeof(err)) == 0);
+	CHECK_STREQ(mo.idmap, "u:0:1:1 g:0:1:1");
 }
 
 TEST(mount_options_refused)
@@ -46,6 +53,8 @@ TEST(mount_options_refused)
 		{ "id=a\tb", "invalid container id 'a\\tb': " },
 		{ "context=", "invalid SELinux label in option context=" },
 		{ "context=\"a:b", "unbalanced quote in options" },
+		{ "idmap=0:1:1,X-mount.idmap=0:2:1", "option idmap= given twice" },
+		{ "idmap=", "option idmap= is empty" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct srfs_mount_options mo;
