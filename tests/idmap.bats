@@ -233,6 +233,12 @@ more" ]
 		grep -q "idmap entry '"'"'0:1'"'"': expected" err
 		umount "$PWD/a"
 		umount "$PWD/b"
+		# From fstab, the space between entries written as \040.
+		echo "img $PWD/a shared-rootfs id=tab,idmap=u:0:300000:65536\\040g:0:300000:65536 0 0" >fstab
+		mount -a -T "$PWD/fstab"
+		[ "$(stat -c %u:%g a/home/u/f)" = 301000:301000 ]
+		rootfs-list | grep -E "^tab +img +ro .* b:0:300000:65536$"
+		umount "$PWD/a"
 		[ -z "$(rootfs-list)" ]
 		image-deactivate img
 		assert_consistent
