@@ -21,6 +21,7 @@
 #   make check-fuzz      the libFuzzer targets for FUZZ_SECONDS each (fuzz/)
 #   make demo            the whole flow on a throwaway loop-backed pool
 #   make bench           shared-rootfs against overlay2 and dm-rw (N=100; N=1000 the full run)
+#   make bench-idmap     idmapped shares against plain shares and copy + chown (N=20)
 #   make install         PREFIX, DESTDIR, sbindir, helperdir, mandir, ... are honoured
 #   make dist            a release tarball; make distcheck checks it builds and passes alone
 #
@@ -76,7 +77,7 @@ ALL_PKGS := mount blkid devmapper libselinux json-c libarchive
 # A module pkg-config cannot find stops make at once, naming it, for every goal that
 # compiles C.  Goals that compile none still work without the -dev packages; check,
 # demo and bench install them first (deps) and then run make again for what they build.
-NO_C_GOALS := deps check demo bench man check-layers clean uninstall dist distcheck
+NO_C_GOALS := deps check demo bench bench-idmap man check-layers clean uninstall dist distcheck
 ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
 PKGS_MISSING := $(foreach p,$(ALL_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo ok),,$(p)))
@@ -404,6 +405,12 @@ N ?= 100
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all bench-build
 	SRFS_BUILD=$(abspath $(B)) bench/run $(N)
+
+# make bench-idmap: idmapped shares against plain shares and copy + chown (bench/idmap).
+.PHONY: bench-idmap
+bench-idmap: deps
+	$(Q)$(MAKE) --no-print-directory all
+	SRFS_BUILD=$(abspath $(B)) bench/idmap $(if $(filter command line,$(origin N)),$(N))
 
 # ---- demo ----------------------------------------------------------------------
 .PHONY: demo

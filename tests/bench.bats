@@ -32,3 +32,14 @@ setup() {
 	! grep -q srfs-bench /proc/self/mountinfo
 	[ -z "$(losetup -n -O BACK-FILE | grep srfs-bench)" ]
 }
+
+@test "bench/idmap (tiny) prints plain, idmap and copy+chown side by side and the page cache, and cleans up" {
+	run in_mount_ns env BENCH_FILES=300 "$BATS_TEST_DIRNAME/../bench/idmap" 3
+	assert_success
+	assert_line --regexp '^  demo \([0-9]+ files\) +[0-9.]+ ms +[0-9.]+ ms +[0-9.]+ ms +[0-9.]+x +[0-9.]+x$'
+	assert_line --regexp '^  300 files +[0-9.]+ ms +[0-9.]+ ms +[0-9.]+ ms +[0-9.]+x +[0-9.]+x$'
+	assert_line --regexp '^  containers 2\.\.20 read [0-9]+ sectors in all'
+	[ -z "$(ls /tmp | grep '^srfs-bench-idmap\.')" ]
+	! grep -q srfs-bench /proc/self/mountinfo
+	[ -z "$(losetup -n -O BACK-FILE | grep srfs-bench)" ]
+}
