@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
@@ -24,6 +25,8 @@ void srfs_cli_init(int argc, char **argv)
 			  "run by root only (remove the setuid/setgid bit)");
 		exit(SRFS_EXIT_FAILURE);
 	}
+	/* Inherited "ignore SIGCHLD" would make every child reaped unseen: no status. */
+	signal(SIGCHLD, SIG_DFL);
 }
 
 int srfs_cli_common_option(int c)

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/nsfs.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@
  * architecture it runs containers on). */
 #define MAP_TEXT_MAX 4096
 
-/* "idmap entry 'ENTRY' (LEN bytes): WHY" into ERR. */
+/* "idmap entry 'ENTRY': WHY" into ERR (ENTRY: LEN bytes, quoted). */
 static int entry_error(char *err, size_t size, const char *entry, size_t len, const char *why)
 {
 	char raw[80], q[SRFS_QUOTE_MAX];
@@ -253,21 +254,31 @@ static int parse_proc_map(char *text, struct srfs_idmap_extent *map, unsigned *n
 	return 0;
 }
 
+/* Reads /proc/PID/FILE (a uid_map or gid_map, as this process's namespace sees it). */
+static int read_proc_map(pid_t pid, const char *file, struct srfs_idmap_extent *map,
+			 unsigned *n)
+{
+	char path[64], text[SRFS_IDMAP_EXTENTS_MAX * 34 + 2];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len = fd < 0 ? negative_errno() : read_all(fd, text, sizeof(text));
+	return len < 0 ? (int)len : parse_proc_map(text, map, n);
+}
+
 /*
- * The maps of the user namespace NS: a child enters it (which changes nothing
- * there) and hands back its own uid_map and gid_map, which show them.  The
- * namespace may be a container's, whose root has every capability there, the
- * right to trace our child among them: the child first makes itself
- * undumpable (tracing it then needs CAP_SYS_PTRACE where its memory was
- * made, the host's namespace) and keeps no descriptor but the pipe.
+ * The maps of the user namespace NS, in this process's ids (the host's, also
+ * for a namespace nested in another): a child enters NS, and this process
+ * reads the child's /proc/PID/uid_map and gid_map, which show them.  NS may be
+ * a container's, whose root has every capability there: the child makes
+ * itself undumpable before and after entering it (tracing it or reading its
+ * memory then needs CAP_SYS_PTRACE in the host's namespace), keeps no
+ * descriptor but the pipe, and does nothing but wait to be killed; a child
+ * the container stops or kills is waited for at most 5 seconds.
  */
 static int read_maps(int ns, struct srfs_idmap *map)
 {
-	/* Each line at most 33 bytes: both maps fit in a pipe's buffer, which the child fills
-	 * before it exits. */
-	static const char *const files[] = { "/proc/self/uid_map", "/proc/self/gid_map" };
-	char text[2][SRFS_IDMAP_EXTENTS_MAX * 34 + 2];
 	int p[2];
+	char c;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return negative_errno();
@@ -283,31 +294,29 @@ static int read_maps(int ns, struct srfs_idmap *map)
 		 * be 0 or 1 now). */
 		int w = fcntl(p[1], F_DUPFD, 3), nsfd = fcntl(ns, F_DUPFD, 3);
 		if (prctl(PR_SET_DUMPABLE, 0) < 0 || w < 0 || nsfd < 0 || dup2(w, 0) < 0 ||
-		    dup2(nsfd, 1) < 0 || close_range(2, ~0U, 0) < 0 || setns(1, CLONE_NEWUSER) < 0 ||
-		    close(1) < 0)
+		    dup2(nsfd, 1) < 0 || close_range(2, ~0U, 0) < 0)
 			_exit(1);
-		for (int i = 0; i < 2; i++) {
-			int fd = open(files[i], O_RDONLY | O_CLOEXEC);
-			ssize_t n = fd < 0 ? -1 : read_all(fd, text[0], sizeof(text[0]));
-			if (n < 0 || srfs_write_full(0, text[0], (size_t)n + 1) < 0)
-				_exit(1);
-			close(fd);
-		}
-		_exit(0);
+		c = setns(1, CLONE_NEWUSER) < 0 ? (char)errno : 0;
+		/* Entering a namespace may reset the flag (fs.suid_dumpable): again. */
+		if (!c && prctl(PR_SET_DUMPABLE, 0) < 0)
+			c = (char)errno;
+		close(1);
+		if (write(0, &c, 1) == 1 && !c)
+			for (;;)
+				pause();
+		_exit(1);
 	}
 	close(p[1]);
-	char *buf = text[0];
-	ssize_t n = read_all(p[0], buf, sizeof(text));
+	struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+	int r = poll(&pfd, 1, 5000);
+	r = r < 0 ? negative_errno() : r == 0 ? -ETIMEDOUT : read(p[0], &c, 1) != 1 ? -EPROTO : -c;
 	close(p[0]);
-	int r = reap(pid);
-	if (r < 0 || n < 0)
-		return n < 0 ? (int)n : r;
-	size_t first = strlen(buf);
-	if ((size_t)n < first + 2 || buf[n - 1] != '\0')
-		return -EPROTO;
-	r = parse_proc_map(buf, map->uid, &map->n_uid);
 	if (r == 0)
-		r = parse_proc_map(buf + first + 1, map->gid, &map->n_gid);
+		r = read_proc_map(pid, "uid_map", map->uid, &map->n_uid);
+	if (r == 0)
+		r = read_proc_map(pid, "gid_map", map->gid, &map->n_gid);
+	kill(pid, SIGKILL);
+	reap(pid);
 	return r;
 }
 
@@ -391,15 +400,20 @@ static int open_userns(const char *path)
 	int type;
 
 	srfs_quote(q, sizeof(q), path);
-	/* Only a namespace's file is opened: anything else could block, or do something
-	 * when opened (a FIFO, a device). */
-	if (statfs(path, &fs) < 0)
+	/* Only a namespace's file is opened for real: anything else could block, or do
+	 * something when opened (a FIFO, a device).  Checked through an O_PATH
+	 * descriptor, then reopened through that very descriptor. */
+	_cleanup_close_ int at = open(path, O_PATH | O_CLOEXEC);
+	if (at < 0)
 		return log_errno(negative_errno(), "cannot use idmap %s", q);
-	_cleanup_close_ int fd = fs.f_type == NSFS_MAGIC
-					 ? open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-					 : -1;
-	if (fs.f_type == NSFS_MAGIC && fd < 0)
-		return log_errno(negative_errno(), "cannot open idmap %s", q);
+	_cleanup_close_ int fd = -1;
+	if (fstatfs(at, &fs) == 0 && fs.f_type == NSFS_MAGIC) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", at);
+		fd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return log_errno(negative_errno(), "cannot open idmap %s", q);
+	}
 	if (fd < 0 || fstatfs(fd, &fs) < 0 || fs.f_type != NSFS_MAGIC ||
 	    (type = ioctl(fd, NS_GET_NSTYPE)) != CLONE_NEWUSER) {
 		log_error("idmap %s is not a user namespace (/proc/PID/ns/user)", q);
@@ -424,7 +438,7 @@ int srfs_idmap_userns(const char *text, int *fd_out, char **canonical)
 	*fd_out = -1;
 	*canonical = NULL;
 	if (!map)
-		return log_errno(-ENOMEM, "cannot make a user namespace");
+		return log_errno(-ENOMEM, "cannot use idmap");
 	srfs_quote(q, sizeof(q), text);
 	if (text[0] == '/') {
 		fd = open_userns(text);
@@ -448,7 +462,7 @@ int srfs_idmap_userns(const char *text, int *fd_out, char **canonical)
 	}
 	*canonical = srfs_idmap_format(map);
 	if (!*canonical)
-		return log_errno(-ENOMEM, "cannot make a user namespace");
+		return log_errno(-ENOMEM, "cannot use idmap %s", q);
 	*fd_out = TAKE_FD(fd);
 	return 0;
 }

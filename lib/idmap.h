@@ -6,7 +6,10 @@
  * A map is written as util-linux's X-mount.idmap option takes it: entries
  * [u:|g:|b:]INSIDE:OUTSIDE:COUNT separated by spaces (no prefix, or "b:":
  * both uids and gids), or the path of a user namespace (/proc/PID/ns/user).
- * INSIDE is the id the container sees, OUTSIDE the id stored on disk.
+ * INSIDE is an id as the container sees it and as it is stored in the image,
+ * OUTSIDE the host's id it stands for (the container's namespace maps OUTSIDE
+ * back to INSIDE): with b:0:100000:65536, a file of uid 1000 in the image is
+ * shown as 101000 on the share.
  *
  * The canonical text of a map (what share records hold and rootfs-list
  * shows) lists its entries sorted by INSIDE: "b:" entries when the uid and

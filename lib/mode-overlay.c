@@ -171,7 +171,15 @@ static int attach_idmapped_lower(struct srfs_share_op *op)
 	const char *id = op->share->id;
 	char what[PATH_MAX + 64];
 
-	int r = srfs_share_drop_idmapped_lower(op->st, id); /* an interrupted share's */
+	/*
+	 * Attached in the runtime directory's own private mount (image-activate
+	 * makes it one, maybe after this state was opened): under the mount above
+	 * it, /run, a mount would be copied to that mount's peers, and hidden
+	 * from every later look at the directory.
+	 */
+	int r = srfs_state_open(op->st, SRFS_STATE_RUN | SRFS_STATE_PRIVATE_MOUNT);
+	if (r == 0)
+		r = srfs_share_drop_idmapped_lower(op->st, id); /* an interrupted share's */
 	int dir = r < 0 ? r : srfs_state_run_dir(op->st, SRFS_IDMAP_DIR, true);
 	if (dir < 0)
 		return dir;
@@ -220,7 +228,7 @@ static int overlay_make_mount(struct srfs_share_op *op)
 	}
 	/* (Idmapped, the image root's owner as the container's files show it.) */
 	int r = make_upper(op->mode_fd, s->upper, lower);
-	if (r == 0 && strpbrk(lower, ",:")) {
+	if (r == 0 && lower_fd < 0 && strpbrk(lower, ",:")) {
 		log_error("cannot mount an overlay at %s: the image's mount %s contains ',' or ':'",
 			  s->target, lower);
 		r = -EINVAL;

@@ -314,3 +314,47 @@ more" ]
 	'
 	assert_success
 }
+
+@test "an idmapped overlay of an inactive image, the runtime directory under a shared mount: nothing reaches its peers; a crash there is recovered" {
+	ns '
+		mkdir shared peer c1
+		mount -t tmpfs tmpfs shared && mount --make-shared shared && mount --bind shared peer
+		export SHARED_ROOTFS_RUNDIR=$PWD/shared/run
+		make_owned_image
+		rc=0
+		SHARED_ROOTFS_CRASH_AT=rootfs-share:idmap-lower rootfs-share --mode overlay img c1 "$PWD/c1" --idmap b:0:100000:65536 || rc=$?
+		[ "$rc" = 137 ]
+		mountpoint -q "$SHARED_ROOTFS_RUNDIR/idmap/c1"
+		! grep -q " $PWD/peer/run/idmap" /proc/self/mountinfo
+		shared-rootfs-recover
+		[ ! -e "$SHARED_ROOTFS_RUNDIR/idmap/c1" ]
+		! grep -q "/idmap/c1 " /proc/self/mountinfo
+		rootfs-share --mode overlay img c1 "$PWD/c1" --idmap b:0:100000:65536
+		[ "$(stat -c %u c1/home/u/f)" = 101000 ]
+		rootfs-release c1
+	'
+	assert_success
+}
+
+@test "a nested user namespace as the map: recorded in the host's ids" {
+	ns '
+		make_owned_image
+		mkdir a
+		# A container (0 -> 100000) whose root makes a namespace of its own, where
+		# it is 1000: read from inside, that map is "1000 0 1"; the host sees 100000.
+		$USERNS_RUN 100000 65536 unshare --user --map-user=1000 --map-group=1000 sleep 600 \
+			>/dev/null 2>&1 3>&- &
+		run_pid=$!
+		for i in $(seq 200); do
+			pid=$(pgrep -x -P $run_pid sleep) && [ -n "$(cat /proc/$pid/uid_map)" ] && break
+			sleep 0.05
+		done
+		[ "$(awk "{ print \$1, \$2, \$3 }" /proc/$pid/uid_map)" = "1000 100000 1" ]
+		rootfs-share img a "$PWD/a" --idmap /proc/$pid/ns/user || { kill $pid; false; }
+		kill $pid
+		rootfs-list img | grep -E "^a .* b:1000:100000:1$"
+		[ "$(stat -c %u a/home/u/f)" = 100000 ]
+		rootfs-release a
+	'
+	assert_success
+}
