@@ -7,9 +7,10 @@
 #   make bench-build     the benchmark's in-process driver, bench/srfs-bench
 #   make check           every test, each build configuration built once, in stages run in
 #                        parallel (gcc, clang, ASan/UBSan and libFuzzer builds; unit tests;
-#                        the host suites under ASan/UBSan; valgrind; fuzzing; the layer
-#                        check; the VM suites in one guest; the SELinux suite in a guest
-#                        with SELinux enabled); prints each stage's wall time at the end
+#                        the host suites under ASan/UBSan in two halves; valgrind;
+#                        fuzzing; the layer check; the VM suites in two guests side by
+#                        side; the SELinux suite in a guest with SELinux enabled); prints
+#                        each stage's wall time at the end
 #   make check-fast      the inner loop, under 2 minutes: the layer check, the unit tests
 #                        and the host suites that boot no qemu guest, on the plain build
 #   make check-layers    the include graph of lib/ has no cycle (and follows lib/LAYERS)
@@ -28,7 +29,8 @@
 # Variables: CC, CFLAGS, LDFLAGS, WERROR=1 (warnings are errors), B (build dir),
 # V=1 (print whole commands, not "  CC      file"), DEPS=0 (check, demo, bench: do not
 # install packages first), LAYERS=0 (check, check-fast: leave out the layer check),
-# CHECK_JOBS (make check's parallelism; default: the number of CPUs), FUZZ_SECONDS (20).
+# CHECK_JOBS (make check's parallelism; default: three per CPU), FAST_JOBS (check-fast's;
+# default: the number of CPUs), FUZZ_SECONDS (20).
 
 VERSION := 0.1.0
 
@@ -206,6 +208,16 @@ FAST_SUITES := $(filter-out tests/vm-harness.bats,$(sort $(wildcard tests/*.bats
 VM_SUITES ?= tests/vm/*.bats tests/vm/selinux/*.bats
 # Again in a guest booted with SELinux enabled and the reference policy loaded.
 VM_SELINUX_SUITES ?= tests/vm/selinux/*.bats
+# make check runs the longest suites in halves, side by side, so that both CPUs work on
+# them: the VM suites in two guests (A: the crash and bad-input suites and the small
+# ones; B: the rest, about as long), the host suites under ASan/UBSan in two bats runs.
+# A suite not named in an _A list goes to B.
+VM_SUITES_A := tests/vm/recover.bats tests/vm/bad-input.bats tests/vm/boot.bats \
+	tests/vm/dm-thin.bats tests/vm/udev.bats
+VM_SUITES_B := $(filter-out $(VM_SUITES_A),$(sort $(wildcard tests/vm/*.bats))) \
+	$(sort $(wildcard tests/vm/selinux/*.bats))
+HOST_SUITES_A := tests/hostile.bats tests/bench.bats tests/security.bats
+HOST_SUITES_B := $(filter-out $(HOST_SUITES_A),$(sort $(wildcard tests/*.bats)))
 
 # The suites get the environment a shell would give them: without MAKEFLAGS and the
 # variables set on make's command line (which make exports), so that a make they run
@@ -250,9 +262,15 @@ ASAN_MAKE = $(SUBMAKE) CC=gcc B=$(B)/asan CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="$
 FUZZ_MAKE = $(SUBMAKE) CC=clang B=$(B)/fuzz CFLAGS="$(FUZZ_CFLAGS)" SHARE_PATH_STATIC=0
 
 # make check: the stages below, in parallel where they do not depend on each other
-# (CHECK_JOBS, default the number of CPUs), each timed; the times are printed at the end.
+# (CHECK_JOBS, default three per CPU), each timed; the times are printed at the end.
 # -k: a stage that fails does not stop the ones that do not need it.
-CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Most stages are one process that keeps one CPU busy (a guest, a bats run), some wait
+# (a guest being killed on time, a fuzzer's fixed time): with three stages per CPU
+# every stage starts as soon as its build is there, no CPU idles, and the longest ones
+# end about together.  (check-fast runs as many jobs as CPUs: its stages compile.)
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+CHECK_JOBS ?= $(shell echo $$(($(NPROC) * 3)))
+FAST_JOBS ?= $(NPROC)
 CHECK_DIR = $(B)/check
 STAGE = tests/stage $(CHECK_DIR)
 check: deps
@@ -261,14 +279,14 @@ check: deps
 	$(MAKE) --no-print-directory -k -j$(CHECK_JOBS) check-stages; rc=$$?; \
 	$(STAGE) --summary $$start $(CHECK_STAGES:stage-%=%); exit $$rc
 
-# Two lanes on two CPUs: the gcc build, alone so that it has both, then the VM suites
-# (the longest stage, about one CPU); beside them the ASan build and the host suites,
-# then the rest in the order listed.  (Order-only prerequisites set that order; make
-# starts what is ready in the order it became ready.)  "+": the stages run make, and
-# share this make's job slots.
-CHECK_STAGES := stage-layers stage-build-gcc stage-vm stage-build-asan stage-asan \
-	stage-build-clang stage-build-fuzz stage-fuzz stage-unit stage-memcheck stage-tsan \
-	stage-vm-selinux
+# The gcc build first, alone so that it has every CPU, then the ASan build; everything
+# else starts once the build it runs is there, the longest first: the two halves of the
+# VM suites, of the host suites, the SELinux guest, the fuzzers.  (Order-only
+# prerequisites set that order; make starts what is ready in the order it became ready.)
+# "+": the stages run make, and share this make's job slots.
+CHECK_STAGES := stage-layers stage-build-gcc stage-vm-a stage-vm-b stage-build-asan \
+	stage-asan-a stage-asan-b stage-vm-selinux stage-build-fuzz stage-fuzz \
+	stage-build-clang stage-unit stage-memcheck stage-tsan
 .PHONY: check-stages $(CHECK_STAGES)
 check-stages: $(CHECK_STAGES)
 stage-layers:
@@ -279,8 +297,10 @@ else
 endif
 stage-build-gcc:
 	+@$(STAGE) build-gcc $(GCC_MAKE) all tests bench-build
-stage-vm: stage-build-gcc
-	+@$(STAGE) vm $(GCC_MAKE) check-vm
+stage-vm-a: stage-build-gcc
+	+@$(STAGE) vm-a $(GCC_MAKE) check-vm VM_SUITES="$(VM_SUITES_A)"
+stage-vm-b: stage-build-gcc
+	+@$(STAGE) vm-b $(GCC_MAKE) check-vm VM_SUITES="$(VM_SUITES_B)"
 stage-build-asan: | stage-build-gcc
 	+@$(STAGE) build-asan $(ASAN_MAKE) all tests bench-build
 # The host suites run once, with the ASan/UBSan build: every tool they run is checked
@@ -288,8 +308,10 @@ stage-build-asan: | stage-build-gcc
 # the same as with the plain build.  The plain build (the share path linked statically,
 # as installed) is what the VM suites run.  memcheck.bats is the exception: valgrind
 # cannot run ASan builds (it skips there), so it runs on the gcc build.
-stage-asan: stage-build-asan
-	+@$(STAGE) asan $(ASAN_MAKE) unit check-host
+stage-asan-a: stage-build-asan
+	+@$(STAGE) asan-a $(ASAN_MAKE) unit check-host HOST_SUITES="$(HOST_SUITES_A)"
+stage-asan-b: stage-build-asan
+	+@$(STAGE) asan-b $(ASAN_MAKE) check-host HOST_SUITES="$(HOST_SUITES_B)"
 stage-build-clang: | stage-build-asan
 	+@$(STAGE) build-clang $(CLANG_MAKE) all tests bench-build
 stage-build-fuzz: | stage-build-asan
@@ -304,7 +326,7 @@ stage-memcheck: stage-build-gcc | stage-build-asan
 	+@$(STAGE) memcheck $(GCC_MAKE) check-host HOST_SUITES=tests/memcheck.bats
 stage-tsan: stage-build-gcc | stage-build-asan
 	+@$(STAGE) tsan $(GCC_MAKE) check-tsan
-stage-vm-selinux: stage-build-gcc | stage-build-asan
+stage-vm-selinux: stage-build-gcc
 	+@$(STAGE) vm-selinux $(GCC_MAKE) check-vm-selinux
 
 # The developer's inner loop, under 2 minutes on 2 CPUs: the layer check, the unit
@@ -315,9 +337,9 @@ FAST_DIR = $(B)/check-fast
 FAST_STAGES := fast-layers fast-build fast-unit $(FAST_SUITES:tests/%.bats=fast-%)
 .PHONY: fast-stages $(FAST_STAGES)
 check-fast:
-	@rm -rf $(FAST_DIR) && mkdir -p $(FAST_DIR) && echo $(CHECK_JOBS) >$(FAST_DIR)/jobs
+	@rm -rf $(FAST_DIR) && mkdir -p $(FAST_DIR) && echo $(FAST_JOBS) >$(FAST_DIR)/jobs
 	@start=$$(date +%s.%N); \
-	$(MAKE) --no-print-directory -k -j$(CHECK_JOBS) fast-stages; rc=$$?; \
+	$(MAKE) --no-print-directory -k -j$(FAST_JOBS) fast-stages; rc=$$?; \
 	tests/stage $(FAST_DIR) --summary $$start $(FAST_STAGES:fast-%=%); exit $$rc
 # The longest suites first.
 fast-stages: fast-layers fast-build fast-unit fast-docs fast-bad-input fast-bench fast-share \

@@ -61,7 +61,11 @@ teardown() {
 		[ "$(grep -c " $a " /proc/self/mountinfo)" = 1 ]
 		image-deactivate img
 		image-deactivate img 2>&1 | grep -q "image img is not active"
-		sleep 0.2
+		# (The kernel detaches an autoclear loop device after its last close: wait for it.)
+		for _ in $(seq 100); do
+			[ "$(losetup -n -O BACK-FILE | grep -c "$PWD/img.img")" = 0 ] && break
+			sleep 0.05
+		done
 		[ "$(losetup -n -O BACK-FILE | grep -c "$PWD/img.img")" = 0 ]
 	' _ "$BATS_TEST_DIRNAME/.."
 	assert_success
@@ -79,7 +83,11 @@ teardown() {
 		unshare --mount --propagation unchanged bash -c "
 			mount -t tmpfs tmpfs $PWD/peer/c1/bin && mount -t tmpfs tmpfs $PWD/peer/c1/etc && sleep 30" &
 		ns=$!
-		sleep 1
+		# Once that namespace has its two mounts (waited for, not slept on) ...
+		for _ in $(seq 200); do
+			[ "$(grep -c " $PWD/peer/c1/" /proc/$ns/mountinfo || true)" = 2 ] && break
+			sleep 0.05
+		done
 		# Those mounts stay in that namespace: the share does not receive them.
 		[ "$(grep -c " $PWD/peer/c1/" /proc/self/mountinfo || true)" = 0 ]
 		[ "$(grep -c " $PWD/peer/c1/" /proc/$ns/mountinfo)" = 2 ]
@@ -189,7 +197,8 @@ teardown() {
 		rootfs-share other c1 "$PWD/c1" 2>&1
 		rootfs-share img c9 "$PWD/c1" 2>&1
 		# A busy target: a clear error, or --lazy.
-		(cd c1 && sleep 5) & sleep 0.3
+		(cd c1 && sleep 5) & h=$!
+		for _ in $(seq 250); do [ /proc/$h/cwd -ef c1 ] && break; sleep 0.02; done
 		rootfs-release c1 2>&1
 		rootfs-release c1 --lazy || exit 1
 		rootfs-share img c2 "$PWD/c2" || exit 1

@@ -90,7 +90,7 @@ $SHARED_ROOTFS_RUNDIR private
 		mkdir "$SHARED_ROOTFS_RUNDIR/m" "$SHARED_ROOTFS_RUNDIR/probe"
 		# A peer namespace of this one (shared propagation)...
 		unshare --mount --propagation unchanged -- sleep 30 & peer=$!
-		sleep 0.2
+		until [ "$(readlink /proc/$peer/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ]; do sleep 0.02; done
 		# ... must not see a mount made under the runtime directory.
 		mount -t tmpfs probe "$SHARED_ROOTFS_RUNDIR/m"
 		nsenter -t $peer -m grep -c " $SHARED_ROOTFS_RUNDIR/m " /proc/self/mountinfo

@@ -46,6 +46,16 @@ in_mount_ns() {
 	unshare --mount --propagation private -- "$@"
 }
 
+# bats runs a DEBUG trap before every command of a test, in the functions it calls too,
+# to tell where a test failed.  In the qemu guest that costs milliseconds a command, and
+# helpers that run a few hundred bash commands to check state took seconds for it: they
+# are written as subshell functions that drop the trap first,
+#   helper() (
+#   	trap - DEBUG    # (see common.bash)
+#   	...
+#   )
+# and bats reports a failure in them at the line that called them.
+
 # Exactly one line, and it names what it should.
 assert_one_line_error() {
 	assert_failure

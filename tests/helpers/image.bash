@@ -1,4 +1,7 @@
 # Helpers for suites that make images (in the guest, on a pool from pool.bash).
+#
+# Python runs with -S (no site module): in the qemu guest a plain python3 takes four
+# times as long to start, reading every .pth file of the system's site-packages.
 
 MANIFEST=$BATS_TEST_DIRNAME/../helpers/manifest.py
 # What image-create adds to every image, and what mkfs.ext4 adds.
@@ -29,7 +32,7 @@ make_tree() {
 	mknod "$d/var/null" c 1 3
 	mknod "$d/var/loop9" b 7 9
 	: >"$d/var/empty/.keep"
-	python3 -c "
+	python3 -S -c "
 import os, sys
 d = sys.argv[1]
 os.setxattr(d + '/usr/lib/blob', 'trusted.origin', b'shared-rootfs test')
@@ -46,19 +49,20 @@ manifest() {
 	local root=$1 skip=() p
 	shift
 	for p in "${IMAGE_ADDED[@]}" "$@"; do skip+=(--skip "$p"); done
-	python3 "$MANIFEST" "$root" "${skip[@]}"
+	python3 -S "$MANIFEST" "$root" "${skip[@]}"
 }
 
 # Mounts IMAGE's thin device read-only at DIR, as activation will.
 mount_image() {
-	local image=$1 dir=$2 id size pool_devno opts=ro,noload
-	id=$(image_field "$image" device_id)
-	size=$(image_field "$image" size)
-	[ "$(image_field "$image" fs)" = xfs ] && opts=ro,norecovery
+	local image=$1 dir=$2 fields id size fs pool_devno minor opts=ro,noload
+	fields=$(image_field "$image" device_id size fs)
+	read -r id size fs <<<"$fields"
+	[ "$fs" = xfs ] && opts=ro,norecovery
 	pool_devno=$(dmsetup info -c --noheadings -o major,minor --separator : "srfs-$POOL")
 	dmsetup create --readonly "srfs-img:$image" --table "0 $((size / 512)) thin $pool_devno $id"
 	mkdir -p "$dir"
-	mount -o "$opts" "/dev/dm-$(dmsetup info -c --noheadings -o minor "srfs-img:$image" | tr -d ' ')" "$dir"
+	minor=$(dmsetup info -c --noheadings -o minor "srfs-img:$image")
+	mount -o "$opts" "/dev/dm-${minor// /}" "$dir"
 }
 
 unmount_image() {
@@ -66,32 +70,59 @@ unmount_image() {
 	dmsetup remove "srfs-img:$1"
 }
 
-# One field of an image from image-list --json.
+# Fields of an image from image-list --json, on one line: image_field IMAGE FIELD...
 image_field() {
-	image-list --json | python3 -c "
+	image-list --json | python3 -S -c "
 import json, sys
 for i in json.load(sys.stdin)['images']:
     if i['name'] == sys.argv[1]:
-        v = i[sys.argv[2]]
-        print(str(v).lower() if isinstance(v, bool) else v)" "$1" "$2"
+        print(*(str(v).lower() if isinstance(v, bool) else v for v in (i[f] for f in sys.argv[2:])))" "$@"
 }
 
-# The thin ids the pool holds, and the ones the catalog holds: must agree.
-pool_thin_ids() {
-	dmsetup message "srfs-$POOL" 0 reserve_metadata_snap
-	on_loop "$PWD/meta" thin_ls --metadata-snap --no-headers -o DEV | tr -d ' ' | sort -n | tr '\n' ' '
-	dmsetup message "srfs-$POOL" 0 release_metadata_snap
+# The numbers on standard input (one a line, blanks around them ignored), sorted, each
+# followed by a space: what sort -n | tr '\n' ' ' prints, in bash (see read_record).
+sorted_ids() {
+	local n i out= odd=
+	local -a count=()
+	while read -r n; do
+		[ -n "$n" ] || continue
+		if [[ $n =~ ^[0-9]{1,18}$ ]]; then
+			count[10#$n]=$((${count[10#$n]:-0} + 1))
+		else
+			odd+="$n "    # (not a number: kept, so that it cannot compare equal)
+		fi
+	done
+	for n in "${!count[@]}"; do
+		for ((i = 0; i < count[n]; i++)); do out+="$n "; done
+	done
+	printf '%s' "$odd$out"
 }
+
+# The thin ids the pool holds, and the ones the catalog holds: must agree.  (Without
+# bats' DEBUG trap: see common.bash.)
+pool_thin_ids() (
+	trap - DEBUG
+	dmsetup message "srfs-$POOL" 0 reserve_metadata_snap
+	on_loop "$PWD/meta" thin_ls --metadata-snap --no-headers -o DEV | sorted_ids
+	dmsetup message "srfs-$POOL" 0 release_metadata_snap
+)
 
 # The catalog's: images (image-list) and container snapshots (their records).
-catalog_thin_ids() {
+catalog_thin_ids() (
+	trap - DEBUG
 	{
-		image-list --json "$POOL" | python3 -c "
+		image-list --json "$POOL" | python3 -S -c "
 import json, sys
 print('\n'.join(str(i['device_id']) for i in json.load(sys.stdin)['images']))"
-		cat "$SHARED_ROOTFS_STATEDIR"/snapshots/* 2>/dev/null | sed -n 's/^device_id=//p'
-	} | grep . | sort -n | tr '\n' ' '
-}
+		local f line
+		for f in "$SHARED_ROOTFS_STATEDIR"/snapshots/*; do
+			[ -f "$f" ] || continue
+			while IFS= read -r line || [ -n "$line" ]; do
+				[[ $line != device_id=* ]] || printf '%s\n' "${line#device_id=}"
+			done <"$f"
+		done
+	} | sorted_ids
+)
 
 assert_pool_matches_catalog() {
 	local pool catalog

@@ -52,39 +52,74 @@ use_mount_helpers() {
 	export LIBMOUNT_UTAB=$BATS_TEST_TMPDIR/utab
 }
 
+# Reads the record $1 (KEY=VALUE lines) into the associative array named $2, in bash:
+# in the qemu guest each process started costs tens of milliseconds, and the crash tests
+# read every record at every step.  A key given twice keeps both values, one a line, as
+# sed -n 's/^KEY=//p' would print them; a missing file reads as an empty record.
+read_record() {
+	local -n _rec=$2
+	local _line _k
+	_rec=()
+	[ -f "$1" ] || return 0
+	while IFS= read -r _line || [ -n "$_line" ]; do
+		[[ $_line = *=* ]] || continue
+		_k=${_line%%=*}
+		_rec[$_k]+=${_rec[$_k]+$'\n'}${_line#*=}
+	done <"$1"
+}
+
 # Fails, naming each disagreement, unless the runtime records, the mounts,
 # the loop devices and (where device-mapper is) the dm devices, thin ids and
 # catalog of this test's state agree exactly.  Every share record's target is
 # mounted and indexed; every mount, loop device, index entry, upper directory
 # and dm device is explained by a record; no idmapped lower layer is left.
-assert_consistent() {
-	local run=$SHARED_ROOTFS_RUNDIR cat=$SHARED_ROOTFS_STATEDIR bad= f id t n mp
-	local -A targets=() active=() devices=()
-	local share_loops=
-	field() { sed -n "s/^$1=//p" "$2"; }
+# (Records and the mount table are read in bash, the mount table once, without
+# bats' DEBUG trap (see common.bash): the guest runs this at every crash step.)
+assert_consistent() (
+	trap - DEBUG
+	local run=$SHARED_ROOTFS_RUNDIR cat=$SHARED_ROOTFS_STATEDIR bad= f id t n mp dev line
+	local -A targets=() active=() devices=() mounted=() indexed=() explained=() rec=()
+	local share_loops=() tmpmounts=()
+	# The mount table, once: every mount point, and those under this test's directory.
+	while read -r _ _ _ _ mp _; do
+		printf -v mp '%b' "$mp"      # (mountinfo escapes blanks and backslashes in octal)
+		mounted[$mp]=1
+		[[ $mp != "$BATS_TEST_TMPDIR"/* ]] || tmpmounts+=("$mp")
+	done </proc/self/mountinfo
+	# A path the table does not list as a mount point is asked of mountpoint(1) too, which
+	# resolves it first: a target given through a symbolic link is still found.
+	is_mounted() { [ -n "${mounted[$1]:-}" ] || mountpoint -q "$1"; }
+	# The target index: every line of every entry.
+	for f in "$run"/targets/*; do
+		[ -f "$f" ] || continue
+		while IFS= read -r line || [ -n "$line" ]; do [ -z "$line" ] || indexed[$line]=1; done <"$f"
+	done
 	for f in "$run"/shares/*; do
 		[ -f "$f" ] || continue
 		id=${f##*/}
-		t=$(field target "$f")
+		read_record "$f" rec
+		t=${rec[target]-}
 		targets[$t]=$id
-		mountpoint -q "$t" || bad+="share $id: $t is not mounted"$'\n'
-		grep -qx "id=$id" "$run"/targets/* 2>/dev/null || bad+="share $id: no target index entry"$'\n'
+		is_mounted "$t" || bad+="share $id: $t is not mounted"$'\n'
+		[ -n "${indexed[id=$id]:-}" ] || bad+="share $id: no target index entry"$'\n'
 		# A share keeps its image's device (deactivated --lazy: until it goes).
-		devices[srfs-img:$(field image "$f")]=1
-		case $(field dev "$f") in 7:*) share_loops+=/dev/loop$(field dev "$f" | cut -d: -f2)$'\n' ;; esac
-		if [ "$(field mode "$f")" = snapshot ]; then
+		devices[srfs-img:${rec[image]-}]=1
+		dev=${rec[dev]-}
+		case $dev in 7:*) dev=${dev#*:}; share_loops+=("/dev/loop${dev%%:*}") ;; esac
+		if [ "${rec[mode]-}" = snapshot ]; then
 			devices[srfs-snap:$id]=1
 			[ -f "$cat/snapshots/$id" ] || bad+="share $id: no snapshot in the catalog"$'\n'
 		fi
 	done
 	for f in "$run"/targets/*; do
 		[ -f "$f" ] || continue
-		[ -f "$run/shares/$(field id "$f")" ] || bad+="target entry ${f##*/}: no share $(field id "$f")"$'\n'
+		read_record "$f" rec
+		[ -f "$run/shares/${rec[id]-}" ] || bad+="target entry ${f##*/}: no share ${rec[id]-}"$'\n'
 	done
 	for f in "$run"/upper/*; do
 		[ -e "$f" ] || continue
-		[ "$(field upper_default "$run/shares/${f##*/}" 2>/dev/null)" = 1 ] ||
-			bad+="upper directory ${f##*/}: no overlay share"$'\n'
+		read_record "$run/shares/${f##*/}" rec
+		[ "${rec[upper_default]-}" = 1 ] || bad+="upper directory ${f##*/}: no overlay share"$'\n'
 	done
 	# An idmapped overlay's lower layer is mounted there only while its share is made.
 	for f in "$run"/idmap/*; do
@@ -94,32 +129,41 @@ assert_consistent() {
 		[ -f "$f" ] || continue
 		n=${f##*/}
 		active[$run/mnt/$n]=$n
-		mountpoint -q "$run/mnt/$n" || bad+="image $n: $run/mnt/$n is not mounted"$'\n'
-		[ -z "$(field dm_name "$f")" ] || devices[$(field dm_name "$f")]=1
+		is_mounted "$run/mnt/$n" || bad+="image $n: $run/mnt/$n is not mounted"$'\n'
+		read_record "$f" rec
+		[ -z "${rec[dm_name]-}" ] || devices[${rec[dm_name]}]=1
 	done
 	# Every mount of this test's directory: the runtime directory, an active image, a share.
-	while read -r mp; do
+	for mp in "${tmpmounts[@]}"; do
 		[ "$mp" = "$run" ] || [ -n "${active[$mp]:-}" ] || [ -n "${targets[$mp]:-}" ] ||
 			bad+="mount $mp: no record explains it"$'\n'
-	done < <(awk -v d="$BATS_TEST_TMPDIR/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo)
+	done
 	# Every loop device of this test's files: a pool's, or an active image's.
-	local explained
-	explained=$share_loops$(cat "$run"/pools/* "$run"/images/* 2>/dev/null | sed -n 's/^\(data_loop\|metadata_loop\|device\)=//p')
+	for n in "${share_loops[@]}"; do explained[$n]=1; done
+	for f in "$run"/pools/* "$run"/images/*; do
+		[ -f "$f" ] || continue
+		read_record "$f" rec
+		for n in data_loop metadata_loop device; do
+			[ -z "${rec[$n]:-}" ] || explained[${rec[$n]}]=1
+		done
+	done
 	while read -r n; do
 		[ -n "$n" ] || continue
-		grep -qx "$n" <<<"$explained" || bad+="loop device $n: no record explains it"$'\n'
+		[ -n "${explained[$n]:-}" ] || bad+="loop device $n: no record explains it"$'\n'
 	done < <(losetup -n -O NAME,BACK-FILE | awk -v d="$BATS_TEST_TMPDIR/" 'index($2, d) == 1 { print $1 }')
 	if [ -e /dev/mapper/control ] && dmsetup version >/dev/null 2>&1; then
-		while read -r n; do
+		local -A dm=()
+		while read -r n _; do
+			dm[$n]=1
 			case $n in
 			srfs-img:* | srfs-snap:* | srfs-build:*)
 				[ -n "${devices[$n]:-}" ] || bad+="device $n: no record explains it"$'\n' ;;
 			esac
-		done < <(dmsetup ls 2>/dev/null | awk '{ print $1 }')
+		done < <(dmsetup ls 2>/dev/null)
 		for f in "$cat"/intents/*; do
-			[ -f "$f" ] && bad+="intent ${f##*/} is still open"$'\n'
+			[ ! -f "$f" ] || bad+="intent ${f##*/} is still open"$'\n'
 		done
-		if [ -n "${POOL:-}" ] && dmsetup info "srfs-$POOL" >/dev/null 2>&1; then
+		if [ -n "${POOL:-}" ] && [ -n "${dm[srfs-$POOL]:-}" ]; then
 			local p c
 			p=$(pool_thin_ids) c=$(catalog_thin_ids)
 			[ "$p" = "$c" ] || bad+="pool $POOL has thin ids '$p', the catalog '$c'"$'\n'
@@ -127,10 +171,11 @@ assert_consistent() {
 	fi
 	for f in "$cat"/images/*; do
 		[ -f "$f" ] || continue
-		[ "$(field sealed "$f")" = 1 ] || bad+="image ${f##*/} is not sealed"$'\n'
+		read_record "$f" rec
+		[ "${rec[sealed]-}" = 1 ] || bad+="image ${f##*/} is not sealed"$'\n'
 	done
 	[ -z "$bad" ] || { printf '%s' "$bad" >&2; return 1; }
-}
+)
 
 # The files and state tests/helpers/bad-input.sh expects (in the current directory).
 bad_input_fixture() {

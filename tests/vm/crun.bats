@@ -30,7 +30,7 @@ make_bundle() {
 	mkdir -p "$1/rootfs"
 	rootfs-share busybox "$1" "$PWD/$1/rootfs"
 	(cd "$1" && crun spec)
-	python3 - "$1/config.json" <<-'PY'
+	python3 -S - "$1/config.json" <<-'PY'
 		import json, sys
 		c = json.load(open(sys.argv[1]))
 		c['root'] = {'path': 'rootfs', 'readonly': True}
@@ -52,11 +52,11 @@ make_bundle() {
 	for i in $(seq 10); do
 		(cd "ct$i" && crun run --detach "ct$i-$$" >out 2>&1 </dev/null)
 	done
-	for i in $(seq 10); do [ "$(crun state "ct$i-$$" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ]; done
+	for i in $(seq 10); do [ "$(crun state "ct$i-$$" | python3 -S -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = running ]; done
 	for i in $(seq 10); do crun exec "ct$i-$$" /bin/touch /run/go; done
 	for i in $(seq 10); do
 		for t in $(seq 100); do
-			[ "$(crun state "ct$i-$$" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = stopped ] && break
+			[ "$(crun state "ct$i-$$" | python3 -S -c 'import json,sys; print(json.load(sys.stdin)["status"])')" = stopped ] && break
 			sleep 0.2
 		done
 		crun delete "ct$i-$$"

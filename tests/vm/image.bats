@@ -186,7 +186,7 @@ teardown() {
 	run image-create nopool bad --size 64M
 	assert_one_line_error "image-create: unknown pool nopool"
 	# A tar that climbs out of the image.
-	python3 -c "
+	python3 -S -c "
 import tarfile, io
 with tarfile.open('evil.tar', 'w') as t:
     i = tarfile.TarInfo('../escape'); i.size = 3

@@ -229,7 +229,10 @@ teardown() {
 	rootfs-share --mode snapshot img s1 "$PWD/s1"
 	(cd s1 && exec sleep 30) &
 	holder=$!
-	sleep 0.5
+	# Busy from the moment the holder's working directory is in it (polled, not slept on:
+	# the guest may be slow to get there).
+	for _ in $(seq 300); do [ /proc/$holder/cwd -ef s1 ] && break; sleep 0.1; done
+	[ /proc/$holder/cwd -ef s1 ]
 	run rootfs-release s1
 	assert_one_line_error "rootfs-release: target $PWD/s1 of container s1 is busy (something runs in it; use --lazy to detach it anyway)"
 	run rootfs-release s1 --lazy
@@ -238,7 +241,8 @@ teardown() {
 	dmsetup info srfs-snap:s1 | grep -q "DEFERRED REMOVE"
 	grep -q '^released=1$' "$SHARED_ROOTFS_STATEDIR/snapshots/s1"
 	kill $holder; wait $holder || true
-	sleep 0.5
+	# The kernel removes the device once the last user is gone (its own work, after exit).
+	for _ in $(seq 300); do dmsetup info srfs-snap:s1 >/dev/null 2>&1 || break; sleep 0.1; done
 	run dmsetup info srfs-snap:s1
 	assert_failure
 	# The next change of the pool deletes the thin id.

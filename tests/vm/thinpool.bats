@@ -19,7 +19,7 @@ teardown() { pool_teardown; }
 	run thinpool-status "$POOL" --json
 	assert_success
 	echo "$output" >status.json
-	run python3 -c "
+	run python3 -S -c "
 import json; p = json.load(open('status.json'))['pools'][0]
 print(p['active'], p['mode'], p['transaction_id'], p['metadata_used'] // 4096, p['metadata_total'] // 4096,
       p['data_used'] // 65536, p['data_total'] // 65536, p['chunk_size'], p['needs_check'])"

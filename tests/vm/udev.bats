@@ -37,7 +37,7 @@ teardown_file() {
 	stop_udevd
 	# The socket file stays behind; nothing answers it.
 	if [ ! -e /run/udev/control ]; then
-		python3 -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind("/run/udev/control")'
+		python3 -S -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind("/run/udev/control")'
 	fi
 	run timeout 60 thinpool-create "$POOL" --data "$PWD/data" --data-size 256M --metadata "$PWD/meta" --metadata-size 8M
 	assert_success

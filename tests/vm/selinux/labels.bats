@@ -29,7 +29,7 @@ teardown() {
 
 enabled() { selinuxenabled; }
 label_of() { stat -c %C "$1"; }
-xattr_of() { python3 -c "import os, sys; print(os.getxattr(sys.argv[1], 'security.selinux').rstrip(b'\0').decode())" "$1"; }
+xattr_of() { python3 -S -c "import os, sys; print(os.getxattr(sys.argv[1], 'security.selinux').rstrip(b'\0').decode())" "$1"; }
 
 @test "the default label is lxc_contexts' ro_file; the reference policy lacks it: the error says what to do" {
 	run image-activate img
