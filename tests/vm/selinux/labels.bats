@@ -59,7 +59,7 @@ xattr_of() { python3 -S -c "import os, sys; print(os.getxattr(sys.argv[1], 'secu
 			[ "$(xattr_of "$f")" = "$LABEL" ] || fail "$f: xattr $(xattr_of "$f")"
 		done
 		image-list | grep -qE "^img .* yes +2  $LABEL\$"
-		rootfs-list | grep -qE "^c1 .*  $LABEL\$"
+		rootfs-list | grep -qE "^c1 .*  $LABEL  -\$"
 		rootfs-list --json | grep -q "\"label\": \"$LABEL\""
 	else
 		# Disabled: the label is ignored, and image-activate says so.
