@@ -23,6 +23,7 @@
 #   make demo            the whole flow on a throwaway loop-backed pool
 #   make bench           shared-rootfs against overlay2 and dm-rw (N=100; N=1000 the full run)
 #   make bench-idmap     idmapped shares against plain shares and copy + chown (N=20)
+#   make bench-oci       image-create --from-oci against umoci unpack, and pool space (N=3)
 #   make install         PREFIX, DESTDIR, sbindir, helperdir, mandir, ... are honoured
 #   make dist            a release tarball; make distcheck checks it builds and passes alone
 #
@@ -75,11 +76,11 @@ endif
 
 # Every system library any file uses; headers only, for compiling.  What each
 # tool links is listed per tool below.
-ALL_PKGS := mount blkid devmapper libselinux json-c libarchive
+ALL_PKGS := mount blkid devmapper libselinux json-c libarchive libcrypto
 # A module pkg-config cannot find stops make at once, naming it, for every goal that
 # compiles C.  Goals that compile none still work without the -dev packages; check,
 # demo and bench install them first (deps) and then run make again for what they build.
-NO_C_GOALS := deps check demo bench bench-idmap man check-layers clean uninstall dist distcheck
+NO_C_GOALS := deps check demo bench bench-idmap bench-oci man check-layers clean uninstall dist distcheck
 ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
 PKGS_MISSING := $(foreach p,$(ALL_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo ok),,$(p)))
@@ -94,14 +95,15 @@ SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 # ---- the tools ---------------------------------------------------------------
 # <tool>_PKGS: the system libraries (pkg-config names) that tool links.
 TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list \
-	image-activate image-deactivate rootfs-share rootfs-release rootfs-list shared-rootfs-boot \
+	image-config image-activate image-deactivate rootfs-share rootfs-release rootfs-list shared-rootfs-boot \
 	shared-rootfs-recover
 thinpool-create_PKGS := devmapper blkid
 thinpool-status_PKGS := devmapper blkid json-c
 thinpool-remove_PKGS := devmapper blkid
-image-create_PKGS := devmapper blkid libarchive
+image-create_PKGS := devmapper blkid libarchive json-c libcrypto
 image-remove_PKGS := devmapper blkid
 image-list_PKGS := devmapper blkid json-c
+image-config_PKGS := json-c libcrypto
 image-activate_PKGS := devmapper blkid libselinux
 image-deactivate_PKGS := devmapper blkid
 # The share path links nothing but libc (rootfs-share runs image-activate when needed).
@@ -186,7 +188,8 @@ $(HELPER_BINS): $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libsrfs.a
 	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(B)/tests/unit/test-unit: $(UNIT_OBJS) $(B)/libsrfs.a
-	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
+		$(shell $(PKG_CONFIG) --libs json-c libcrypto)
 
 $(B)/bench/srfs-bench: $(B)/bench/srfs-bench.o $(B)/libsrfs.a
 	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
@@ -397,7 +400,8 @@ FUZZ_SECONDS ?= 20
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 fuzzers: $(FUZZERS:%=$(B)/%)
 $(FUZZERS:%=$(B)/%): $(B)/%: fuzz/%.c fuzz/fuzz.h $(B)/libsrfs.a
-	$(call quiet,CCLD,$@)$(CC) $(SRFS_CPPFLAGS) $(SRFS_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libsrfs.a
+	$(call quiet,CCLD,$@)$(CC) $(SRFS_CPPFLAGS) $(SRFS_CFLAGS) -fsanitize=fuzzer -o $@ $< $(B)/libsrfs.a \
+		$(shell $(PKG_CONFIG) --libs json-c libcrypto)
 
 check-fuzz:
 	$(Q)$(FUZZ_MAKE) fuzz-run
@@ -433,6 +437,13 @@ bench: deps
 bench-idmap: deps
 	$(Q)$(MAKE) --no-print-directory all
 	SRFS_BUILD=$(abspath $(B)) bench/idmap $(if $(filter command line,$(origin N)),$(N))
+
+# make bench-oci: image-create --from-oci against umoci unpack, and the pool's space for
+# two images on one base (bench/oci; in the qemu guest when this kernel has no dm).
+.PHONY: bench-oci
+bench-oci: deps
+	$(Q)$(MAKE) --no-print-directory all
+	SRFS_BUILD=$(abspath $(B)) bench/oci $(if $(filter command line,$(origin N)),$(N))
 
 # ---- demo ----------------------------------------------------------------------
 .PHONY: demo

@@ -10,13 +10,17 @@ static void usage(void)
 {
 	printf("Usage: %s POOL IMAGE --size SIZE [--fs ext4|xfs] [--from-tar FILE|-|--from-dir DIR]\n"
 	       "       %s POOL IMAGE --parent IMAGE [--from-tar FILE|-|--from-dir DIR]\n"
+	       "       %s POOL IMAGE --from-oci LAYOUT[:REF] [--size SIZE] [--fs ext4|xfs]\n"
 	       "       %s --source PATH IMAGE\n"
 	       "\n"
 	       "Create the image IMAGE as a thin device of the pool POOL: a new file system,\n"
 	       "filled from a tar stream or a directory, then sealed read-only.  With --parent\n"
 	       "the image is a snapshot of another image and the tar stream is applied to it\n"
-	       "as an OCI layer.  With --source an existing file system image file (erofs,\n"
-	       "squashfs, ext4, xfs) or block device becomes an image without being copied.\n"
+	       "as an OCI layer.  With --from-oci the image is read from an OCI image layout:\n"
+	       "each layer a thin snapshot of the one below it, shared by the pool's images\n"
+	       "built on the same layers.  With --source an existing file system image file\n"
+	       "(erofs, squashfs, ext4, xfs) or block device becomes an image without being\n"
+	       "copied.\n"
 	       "\n"
 	       "Options:\n"
 	       "      --size SIZE            size of the new image's device (thinly provisioned)\n"
@@ -26,9 +30,13 @@ static void usage(void)
 	       "                             - reads standard input\n"
 	       "      --from-dir DIR         fill the image with a copy of DIR\n"
 	       "      --parent IMAGE         make a snapshot of IMAGE, then apply the tar as a layer\n"
+	       "      --from-oci LAYOUT[:REF]  the image REF (or the only one) of an OCI image layout;\n"
+	       "                             --size defaults to four times its compressed layers\n"
+	       "                             (at least 1G) and is the base layer's when the pool\n"
+	       "                             has it already\n"
 	       "      --source PATH          register an existing file system image or device\n"
 	       SRFS_COMMON_HELP,
-	       srfs_log_prog(), srfs_log_prog(), srfs_log_prog());
+	       srfs_log_prog(), srfs_log_prog(), srfs_log_prog(), srfs_log_prog());
 }
 
 enum {
@@ -39,6 +47,7 @@ enum {
 	OPT_FROM_DIR,
 	OPT_PARENT,
 	OPT_SOURCE,
+	OPT_FROM_OCI,
 };
 
 /* Stores OPTARG in *SLOT; a second use of the option is a usage error. */
@@ -60,6 +69,7 @@ int main(int argc, char **argv)
 		{ "from-dir", required_argument, NULL, OPT_FROM_DIR },
 		{ "parent", required_argument, NULL, OPT_PARENT },
 		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "from-oci", required_argument, NULL, OPT_FROM_OCI },
 		SRFS_COMMON_OPTIONS,
 		{ 0 },
 	};
@@ -98,6 +108,9 @@ int main(int argc, char **argv)
 		case OPT_SOURCE:
 			r = once(&o.source, "source");
 			break;
+		case OPT_FROM_OCI:
+			r = once(&o.from_oci, "from-oci");
+			break;
 		default:
 			return srfs_cli_bad_option(argv);
 		}
@@ -109,7 +122,8 @@ int main(int argc, char **argv)
 		static const char *const kinds[] = { "image" };
 		if ((r = srfs_cli_name_arguments(argc, argv, kinds, 1, names)) != 0)
 			return r;
-		if (size_text || o.fs || o.mkfs_options || o.from_tar || o.from_dir || o.parent)
+		if (size_text || o.fs || o.mkfs_options || o.from_tar || o.from_dir || o.parent ||
+		    o.from_oci)
 			return srfs_cli_usage_error("--source takes no other image options: the "
 						    "file system is used as it is");
 		if (!*o.source)
@@ -120,12 +134,18 @@ int main(int argc, char **argv)
 			return r;
 		o.pool = names[0];
 		names[0] = names[1];
-		if (o.from_tar && o.from_dir)
-			return srfs_cli_usage_error("--from-tar and --from-dir exclude each other");
+		if (!!o.from_tar + !!o.from_dir + !!o.from_oci > 1)
+			return srfs_cli_usage_error("--from-tar, --from-dir and --from-oci exclude each "
+						    "other");
+		if (o.from_oci && o.parent)
+			return srfs_cli_usage_error("--from-oci takes no --parent: the layout's layers "
+						    "are the image's parents");
+		if (o.from_oci && !*o.from_oci)
+			return srfs_cli_usage_error("--from-oci: empty layout path");
 		if (o.parent && (size_text || o.fs || o.mkfs_options))
 			return srfs_cli_usage_error("--parent takes the parent's size and file "
 						    "system: no --size, --fs or --mkfs-options");
-		if (!o.parent && !size_text)
+		if (!o.parent && !o.from_oci && !size_text)
 			return srfs_cli_usage_error("--size is needed for a new image");
 		if (o.parent && srfs_name_validate("parent image", o.parent) < 0)
 			return SRFS_EXIT_USAGE;

@@ -19,10 +19,12 @@
 #include "log.h"
 #include "path.h"
 #include "pooltx.h"
+#include "oci.h"
 #include "populate.h"
 #include "probe.h"
 #include "size.h"
 #include "run.h"
+#include "sha256.h"
 #include "thinid.h"
 #include "util.h"
 
@@ -88,6 +90,9 @@ struct build {
 	int tar_fd;      /* --from-tar */
 	char *mount_dir; /* <rundir>/build/NAME */
 	bool thin_made, device_made, mounted;
+	/* --from-oci: the image read from the layout, and the layer being unpacked (or NULL). */
+	struct srfs_oci_image oci;
+	const struct srfs_oci_layer *layer;
 };
 
 /* The writable device of the image being built, by its thin id. */
@@ -166,6 +171,33 @@ static void build_dir_remove(const struct build *b)
 		unlinkat(dir, b->img.name, AT_REMOVEDIR);
 }
 
+/* Unpacks the OCI layer B->layer, checking the blob's digest and size and the tar's diff id. */
+static int fill_layer(struct build *b, int root_fd)
+{
+	const struct srfs_oci_layer *l = b->layer;
+	struct srfs_layer_digests got;
+	_cleanup_close_ int fd = srfs_oci_blob_open(&b->oci, l->digest);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = srfs_populate_layer(root_fd, fd, l->digest, l->compression, &got);
+	if (r < 0)
+		return r;
+	if (!streq(got.blob, l->digest) || got.blob_size != l->size) {
+		log_error("%s: layer %s changed while it was read (%" PRIu64 " bytes hashing to %s)",
+			  b->oci.layout, l->digest, got.blob_size, got.blob);
+		return -EBADMSG;
+	}
+	if (!streq(got.tar, l->diff_id)) {
+		log_error("%s: layer %s unpacks to %s, not to the config's diff_id %s", b->oci.layout,
+			  l->digest, got.tar, l->diff_id);
+		return -EBADMSG;
+	}
+	b->img.tar_size = got.tar_size;
+	return 0;
+}
+
 static int fill(struct build *b)
 {
 	_cleanup_close_ int root_fd = -1;
@@ -174,13 +206,15 @@ static int fill(struct build *b)
 	r = build_mount(b, &root_fd);
 	if (r < 0)
 		return r;
-	if (b->o->from_tar)
+	if (b->layer)
+		r = fill_layer(b, root_fd);
+	else if (b->o->from_tar)
 		r = srfs_populate_tar(root_fd, b->tar_fd,
 				      streq(b->o->from_tar, "-") ? "standard input" : b->o->from_tar,
 				      b->parent.name[0] != '\0');
 	else if (b->o->from_dir)
 		r = srfs_populate_dir(root_fd, b->o->from_dir);
-	if (r == 0)
+	if (r == 0 && !b->layer)
 		r = srfs_populate_mount_points(root_fd);
 	if (r == 0 && syncfs(root_fd) < 0)
 		r = log_errno(negative_errno(), "cannot write image %s to its device", b->img.name);
@@ -262,6 +296,7 @@ static void build_undo(struct build *b)
 static void build_clear(struct build *b)
 {
 	closep(&b->tar_fd);
+	srfs_oci_image_clear(&b->oci);
 	free(b->mount_dir);
 	b->mount_dir = NULL;
 	srfs_image_clear(&b->img);
@@ -361,7 +396,7 @@ static int build_and_seal(struct build *b)
 	if (r < 0)
 		return r;
 	srfs_crash_point("image-create:device");
-	if (!b->o->parent) {
+	if (!b->img.parent[0] && !b->img.layer[0]) {
 		r = make_filesystem(b->img.fs, b->o->mkfs_options, b->device);
 		if (r < 0)
 			return r;
@@ -375,6 +410,13 @@ static int build_and_seal(struct build *b)
 	b->device_made = false;
 	build_dir_remove(b);
 	srfs_crash_point("image-create:unmount");
+	if (b->img.config[0]) {
+		r = srfs_image_config_save(&b->st, b->img.name, b->oci.config_json,
+					   b->oci.config_len);
+		if (r < 0)
+			return r;
+		srfs_crash_point("image-create:config");
+	}
 	b->img.sealed = true;
 	return srfs_image_save(&b->st, &b->img);
 }
@@ -388,7 +430,10 @@ static void build_failed(struct build *b)
 
 	b->img.sealed = false;
 	build_undo(b);
-	if (full)
+	if (full && b->layer)
+		log_error("pool %s is full: layer %s did not fit (the layers below it are kept for "
+			  "the next import)", b->o->pool, b->img.chain_id);
+	else if (full)
 		log_error("pool %s is full: image %s did not fit and was not created", b->o->pool,
 			  b->img.name);
 }
@@ -434,6 +479,255 @@ static int create_in_pool(const char *name, const struct srfs_image_create_optio
 		 srfs_size_format(size_text, sizeof(size_text), b.img.size),
 		 o->parent ? ", on top of " : "", o->parent ? o->parent : "");
 	return 0;
+}
+
+/* ---- image-create --from-oci -------------------------------------------------------- */
+
+/* Default size of a base layer's device: room for the image's layers, unpacked. */
+#define OCI_MIN_SIZE (1ull << 30)
+#define OCI_SIZE_FACTOR 4
+
+/*
+ * The catalog name of layer CHAIN_ID in POOL: the hex digits of the sha256
+ * of "POOL CHAIN_ID".  One name per pool: two pools never share a thin id.
+ */
+static int layer_name(const char *pool, const char *chain_id, char out[SRFS_DIGEST_HEX + 1])
+{
+	char text[SRFS_NAME_MAX + SRFS_DIGEST_MAX + 2], digest[SRFS_DIGEST_MAX + 1];
+	int r;
+
+	snprintf(text, sizeof(text), "%s %s", pool, chain_id);
+	r = srfs_sha256_buffer(text, strlen(text), digest);
+	if (r < 0)
+		return log_errno(r, "cannot name a layer");
+	snprintf(out, SRFS_DIGEST_HEX + 1, "%s", srfs_digest_hex(digest));
+	return 0;
+}
+
+/* Makes B's working fields ready for the next item (layer or image). */
+static void item_reset(struct build *b)
+{
+	srfs_image_clear(&b->img);
+	free(b->mount_dir);
+	b->mount_dir = NULL;
+	b->thin_made = b->device_made = b->mounted = false;
+	b->layer = NULL;
+}
+
+/* Reads the blob of layer L whole and checks it, before anything is made from it. */
+static int verify_blob(const struct build *b, const struct srfs_oci_layer *l)
+{
+	_cleanup_close_ int fd = srfs_oci_blob_open(&b->oci, l->digest);
+	struct srfs_sha256 *h;
+	char buf[128 * 1024], digest[SRFS_DIGEST_MAX + 1];
+	uint64_t size = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	if (!(h = srfs_sha256_new()))
+		return log_errno(-ENOMEM, "cannot check layer %s", l->digest);
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0) {
+			srfs_sha256_update(h, buf, (size_t)n);
+			size += (uint64_t)n;
+		}
+	if (n < 0) {
+		int r = negative_errno();
+		srfs_sha256_free(h);
+		return log_errno(r, "%s: cannot read layer %s", b->oci.layout, l->digest);
+	}
+	srfs_sha256_final(h, digest);
+	if (size != l->size) {
+		log_error("%s: layer %s is %" PRIu64 " bytes, not %" PRIu64 " as the manifest says "
+			  "(truncated or replaced)", b->oci.layout, l->digest, size, l->size);
+		return -EBADMSG;
+	}
+	if (!streq(digest, l->digest)) {
+		log_error("%s: layer %s does not match its digest (it hashes to %s)", b->oci.layout,
+			  l->digest, digest);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/*
+ * The layer record NAME: 1 when it is sealed (reused), 0 when there is none
+ * (what an interrupted import left of it is removed first).
+ */
+static int find_layer(struct build *b, const char *name, struct srfs_image *layer)
+{
+	char build_dm[SRFS_DM_NAME_MAX + 1];
+	int r = srfs_image_load_record(b->st.catalog_fd, name, SRFS_CLASS_LAYER, layer);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (layer->sealed)
+		return 1;
+	log_info("removing what an interrupted import left of layer %s", layer->chain_id);
+	r = srfs_image_dm_name(name, true, build_dm, sizeof(build_dm));
+	if (r == 0)
+		r = srfs_image_build_device_remove(build_dm);
+	if (r == 0)
+		r = srfs_thinid_delete(&b->st, &b->tx.pool, layer);
+	if (r == 0) {
+		_cleanup_close_ int dir = -1;
+		if (srfs_state_subdir(b->st.run_fd, b->st.run_path, BUILD_DIR, false, &dir) == 0)
+			unlinkat(dir, name, AT_REMOVEDIR);
+	}
+	srfs_image_clear(layer);
+	return r;
+}
+
+/* Makes the thin device of B->img as a snapshot of ORIGIN (or new), fills and seals it. */
+static int make_item(struct build *b, const struct srfs_image *origin)
+{
+	int r = srfs_image_dm_name(b->img.name, true, b->build_dm, sizeof(b->build_dm));
+	if (r == 0)
+		r = srfs_thinid_pool_usable(&b->tx.pool);
+	if (r == 0)
+		r = srfs_thinid_create(&b->st, &b->tx.pool, &b->img,
+				       origin ? &origin->device_id : NULL, origin ? "" : NULL);
+	if (r < 0)
+		return r;
+	b->thin_made = true;
+	r = build_and_seal(b);
+	if (r < 0)
+		build_failed(b);
+	return r;
+}
+
+/* Unpacks layer I as a snapshot of PARENT (the layer below; NULL for the first). */
+static int make_layer(struct build *b, size_t i, const char *name, const struct srfs_image *parent)
+{
+	const struct srfs_oci_layer *l = &b->oci.layers[i];
+	struct srfs_image *img = &b->img;
+	int r;
+
+	item_reset(b);
+	b->layer = l;
+	*img = (struct srfs_image){ .kind = SRFS_IMAGE_POOL, .cls = SRFS_CLASS_LAYER,
+				    .created = (uint64_t)time(NULL) };
+	snprintf(img->name, sizeof(img->name), "%s", name);
+	snprintf(img->pool, sizeof(img->pool), "%s", b->o->pool);
+	snprintf(img->diff_id, sizeof(img->diff_id), "%s", l->diff_id);
+	snprintf(img->chain_id, sizeof(img->chain_id), "%s", l->chain_id);
+	if (parent) {
+		snprintf(img->parent, sizeof(img->parent), "%s", parent->name);
+		snprintf(img->fs, sizeof(img->fs), "%s", parent->fs);
+		img->size = parent->size;
+	} else {
+		uint64_t want = 0;
+		for (size_t k = 0; k < b->oci.n_layers; k++)
+			want += b->oci.layers[k].size * OCI_SIZE_FACTOR;
+		snprintf(img->fs, sizeof(img->fs), "%s", b->o->fs);
+		img->size = b->o->size ? b->o->size : want > OCI_MIN_SIZE ? want : OCI_MIN_SIZE;
+		img->size = (img->size + (1u << 20) - 1) / (1u << 20) * (1u << 20);
+	}
+	log_verbose("unpacking layer %zu of %zu, %s (%s)", i + 1, b->oci.n_layers, l->digest,
+		    srfs_oci_compression_name(l->compression));
+	r = make_item(b, parent);
+	if (r == 0)
+		srfs_crash_point("image-create:layer");
+	return r;
+}
+
+/* The image itself: a snapshot of its top layer TOP, with the mount points. */
+static int make_oci_image(struct build *b, const char *name, const struct srfs_image *top)
+{
+	struct srfs_image *img = &b->img;
+
+	item_reset(b);
+	*img = (struct srfs_image){ .kind = SRFS_IMAGE_POOL, .cls = SRFS_CLASS_IMAGE,
+				    .created = (uint64_t)time(NULL), .size = top->size };
+	snprintf(img->name, sizeof(img->name), "%s", name);
+	snprintf(img->pool, sizeof(img->pool), "%s", b->o->pool);
+	snprintf(img->fs, sizeof(img->fs), "%s", top->fs);
+	snprintf(img->layer, sizeof(img->layer), "%.64s", top->name);
+	snprintf(img->manifest, sizeof(img->manifest), "%s", b->oci.manifest);
+	snprintf(img->config, sizeof(img->config), "%s", b->oci.config);
+	if (b->oci.ref && !(img->ref = strdup(b->oci.ref)))
+		return log_errno(-ENOMEM, "cannot create image %s", name);
+	return make_item(b, top);
+}
+
+static int create_from_oci(const char *name, const struct srfs_image_create_options *o)
+{
+	_cleanup_(build_clear) struct build b = {
+		.o = o, .st = SRFS_STATE_INIT, .tx = SRFS_POOL_TX_INIT,
+		.image_lock = SRFS_LOCK_INIT, .tar_fd = -1, .oci = SRFS_OCI_IMAGE_INIT,
+	};
+	_cleanup_(srfs_image_clear) struct srfs_image below = { 0 };
+	size_t n, first_new;
+	char (*names)[SRFS_DIGEST_HEX + 1] = NULL;
+	char size_text[32];
+	int r;
+
+	/* The layout is read and checked whole before anything changes. */
+	r = srfs_oci_image_open(o->from_oci, NULL, &b.oci);
+	if (r < 0)
+		return r;
+	n = b.oci.n_layers;
+	names = calloc(n, sizeof(*names));
+	if (!names)
+		return log_errno(-ENOMEM, "cannot create image %s", name);
+	r = build_begin(&b, name);
+	if (r == 0)
+		r = clear_old(&b, name);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = layer_name(o->pool, b.oci.layers[i].chain_id, names[i]);
+	if (r < 0)
+		goto out;
+
+	/* The layers the pool has already, lowest first: each one's parent is there too. */
+	for (first_new = 0; first_new < n; first_new++) {
+		_cleanup_(srfs_image_clear) struct srfs_image l = { 0 };
+		r = find_layer(&b, names[first_new], &l);
+		if (r <= 0)
+			break;
+		srfs_image_clear(&below);
+		below = l;
+		l = (struct srfs_image){ 0 };
+	}
+	if (r < 0)
+		goto out;
+	r = 0;
+	if (first_new > 0 && o->size && below.size != o->size)
+		log_verbose("the pool has the base layer already: its size (%" PRIu64 " bytes) is "
+			    "used", below.size);
+	for (size_t i = first_new; r == 0 && i < n; i++)
+		r = verify_blob(&b, &b.oci.layers[i]);
+	for (size_t i = first_new; r == 0 && i < n; i++) {
+		r = find_layer(&b, names[i], &b.img); /* (a layer above the first made: stale) */
+		if (r > 0) {
+			srfs_image_clear(&below);
+			below = b.img;
+			b.img = (struct srfs_image){ 0 };
+			r = 0;
+			continue;
+		}
+		if (r == 0)
+			r = make_layer(&b, i, names[i], i > 0 ? &below : NULL);
+		if (r == 0) {
+			srfs_image_clear(&below);
+			below = b.img;
+			b.img = (struct srfs_image){ 0 };
+		}
+	}
+	if (r == 0)
+		r = make_oci_image(&b, name, &below);
+	/* A failure (not a crash) leaves nothing: the layers this import made go again. */
+	if (r < 0 && first_new < n)
+		srfs_layers_prune(&b.st, &b.tx);
+	if (r == 0)
+		log_info("image %s created in pool %s from %s (thin device %" PRIu64 ", %zu layer%s, "
+			 "%zu unpacked, %s, %s)", name, o->pool, b.oci.layout, b.img.device_id, n,
+			 n == 1 ? "" : "s", n - first_new, b.img.fs,
+			 srfs_size_format(size_text, sizeof(size_text), b.img.size));
+out:
+	free(names);
+	return r;
 }
 
 /* image-create --source: an existing file system, registered as it is. */
@@ -519,6 +813,8 @@ int srfs_image_create(const char *name, const struct srfs_image_create_options *
 	static const struct srfs_image_create_options defaults = { 0 };
 	if (!o)
 		o = &defaults;
-	return o->source ? create_from_source(name, o->source) : create_in_pool(name, o);
+	if (o->source)
+		return create_from_source(name, o->source);
+	return o->from_oci ? create_from_oci(name, o) : create_in_pool(name, o);
 }
 

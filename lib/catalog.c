@@ -26,8 +26,33 @@ static const struct srfs_record_key image_keys[] = {
 	{ "sealed", true },
 	{ "created", true },
 	{ "released", false },
+	{ "layer", false },
+	{ "manifest", false },
+	{ "config", false },
+	{ "ref", false },
+	{ "chain_id", false },
+	{ "diff_id", false },
+	{ "tar_size", false },
 	{ 0 },
 };
+
+static const char *const class_dirs[] = {
+	[SRFS_CLASS_IMAGE] = SRFS_IMAGES_DIR,
+	[SRFS_CLASS_SNAPSHOT] = SRFS_SNAPSHOTS_DIR,
+	[SRFS_CLASS_LAYER] = SRFS_LAYERS_DIR,
+};
+
+const char *srfs_image_class_dir(enum srfs_image_class cls)
+{
+	return class_dirs[cls];
+}
+
+const char *srfs_image_class_name(enum srfs_image_class cls)
+{
+	return cls == SRFS_CLASS_SNAPSHOT ? "snapshot of container"
+	       : cls == SRFS_CLASS_LAYER  ? "layer"
+					  : "image";
+}
 
 static const char *const kind_names[] = {
 	[SRFS_IMAGE_POOL] = "pool",
@@ -38,6 +63,7 @@ static const char *const kind_names[] = {
 void srfs_image_clear(struct srfs_image *img)
 {
 	free(img->source);
+	free(img->ref);
 	*img = (struct srfs_image){ 0 };
 }
 
@@ -48,10 +74,58 @@ const char *srfs_image_kind_name(enum srfs_image_kind kind)
 
 int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img)
 {
-	return srfs_image_load_record(catalog_fd, name, false, img);
+	return srfs_image_load_record(catalog_fd, name, SRFS_CLASS_IMAGE, img);
 }
 
-int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
+/* A digest from the record (absent: ""); -1 when malformed. */
+static int get_digest(const struct srfs_record *rec, const char *key, char *out)
+{
+	const char *v = srfs_record_get(rec, key);
+	if (!v) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (srfs_digest_check(v) < 0)
+		return -1;
+	snprintf(out, SRFS_DIGEST_MAX + 1, "%s", v);
+	return 0;
+}
+
+/* A layer's KEY: 64 lowercase hex digits. */
+static bool is_chain_hex(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == SRFS_DIGEST_HEX;
+}
+
+/* The OCI fields: an image's top layer, digests and name; a layer's diff id and size. */
+static int load_oci_fields(const struct srfs_record *rec, struct srfs_image *img)
+{
+	const char *v = srfs_record_get(rec, "layer");
+	if (v && (img->cls != SRFS_CLASS_IMAGE || !is_chain_hex(v)))
+		return -1;
+	snprintf(img->layer, sizeof(img->layer), "%s", v ? v : "");
+	if (get_digest(rec, "manifest", img->manifest) < 0 ||
+	    get_digest(rec, "config", img->config) < 0 ||
+	    get_digest(rec, "chain_id", img->chain_id) < 0 ||
+	    get_digest(rec, "diff_id", img->diff_id) < 0)
+		return -1;
+	v = srfs_record_get(rec, "ref");
+	if (v && !(img->ref = strdup(v)))
+		return -1;
+	if (srfs_record_get(rec, "tar_size") && srfs_record_get_u64(rec, "tar_size", &img->tar_size) < 0)
+		return -1;
+	if (img->cls == SRFS_CLASS_LAYER &&
+	    (!is_chain_hex(img->name) || !img->diff_id[0] || !img->chain_id[0] ||
+	     (img->parent[0] && !is_chain_hex(img->parent))))
+		return -1;
+	return 0;
+}
+
+int srfs_image_load_record(int catalog_fd, const char *name, enum srfs_image_class cls,
 			   struct srfs_image *img)
 {
 	_cleanup_record_ struct srfs_record rec = { 0 };
@@ -61,8 +135,7 @@ int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
 	int r;
 
 	srfs_image_clear(img);
-	dir = openat(catalog_fd, snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR,
-		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dir = openat(catalog_fd, class_dirs[cls], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir < 0)
 		return errno == ENOENT ? -ENOENT
 				       : log_errno(negative_errno(), "cannot open the image catalog");
@@ -113,7 +186,9 @@ int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
 		goto corrupt;
 	v = srfs_record_get(&rec, "released");
 	img->released = v && streq(v, "1");
-	img->snapshot = snapshot;
+	img->cls = cls;
+	if (load_oci_fields(&rec, img) < 0)
+		goto corrupt;
 	return 0;
 corrupt:
 	log_error("catalog record of image %s is corrupt: a value is malformed", name);
@@ -127,8 +202,7 @@ int srfs_image_save(struct srfs_state *st, const struct srfs_image *img)
 	_cleanup_close_ int dir = -1;
 	int r;
 
-	r = srfs_state_subdir(st->catalog_fd, st->catalog_path,
-			      img->snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR, true, &dir);
+	r = srfs_state_subdir(st->catalog_fd, st->catalog_path, class_dirs[img->cls], true, &dir);
 	if (r < 0)
 		return r;
 	r = srfs_record_set(&rec, "version", "1");
@@ -153,6 +227,20 @@ int srfs_image_save(struct srfs_state *st, const struct srfs_image *img)
 		r = srfs_record_set_u64(&rec, "created", img->created);
 	if (r == 0 && img->released)
 		r = srfs_record_set(&rec, "released", "1");
+	if (r == 0 && img->layer[0])
+		r = srfs_record_set(&rec, "layer", img->layer);
+	if (r == 0 && img->manifest[0])
+		r = srfs_record_set(&rec, "manifest", img->manifest);
+	if (r == 0 && img->config[0])
+		r = srfs_record_set(&rec, "config", img->config);
+	if (r == 0 && img->ref)
+		r = srfs_record_set(&rec, "ref", img->ref);
+	if (r == 0 && img->chain_id[0])
+		r = srfs_record_set(&rec, "chain_id", img->chain_id);
+	if (r == 0 && img->diff_id[0])
+		r = srfs_record_set(&rec, "diff_id", img->diff_id);
+	if (r == 0 && img->cls == SRFS_CLASS_LAYER)
+		r = srfs_record_set_u64(&rec, "tar_size", img->tar_size);
 	if (r == 0)
 		r = srfs_record_save(dir, img->name, &rec, SRFS_RECORD_DURABLE);
 	if (r < 0)
@@ -160,17 +248,37 @@ int srfs_image_save(struct srfs_state *st, const struct srfs_image *img)
 	return 0;
 }
 
-int srfs_image_forget(struct srfs_state *st, const char *name, bool snapshot)
+int srfs_image_forget(struct srfs_state *st, const char *name, enum srfs_image_class cls)
 {
-	_cleanup_close_ int dir = -1;
-	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path,
-				  snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR, false, &dir);
+	_cleanup_close_ int dir = -1, configs = -1;
+	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path, class_dirs[cls], false, &dir);
 	if (r == -ENOENT)
 		return 0;
 	if (r == 0)
 		r = srfs_record_remove(dir, name, SRFS_RECORD_DURABLE);
+	/* (A config left by a crash here is never believed: its digest is in the record.) */
+	if (r == 0 && cls == SRFS_CLASS_IMAGE) {
+		r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_CONFIGS_DIR, false,
+				      &configs);
+		if (r == 0)
+			r = srfs_record_remove(configs, name, SRFS_RECORD_DURABLE);
+		if (r == -ENOENT)
+			r = 0;
+	}
 	if (r < 0)
-		return log_errno(r, "cannot remove image %s from the catalog", name);
+		return log_errno(r, "cannot remove %s %s from the catalog", srfs_image_class_name(cls),
+				 name);
+	return 0;
+}
+
+int srfs_image_config_save(struct srfs_state *st, const char *name, const char *json, size_t len)
+{
+	_cleanup_close_ int dir = -1;
+	int r = srfs_state_subdir(st->catalog_fd, st->catalog_path, SRFS_CONFIGS_DIR, true, &dir);
+	if (r == 0)
+		r = srfs_file_replace(dir, name, json, len, SRFS_RECORD_DURABLE);
+	if (r < 0)
+		return log_errno(r, "cannot write the OCI config of image %s", name);
 	return 0;
 }
 

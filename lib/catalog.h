@@ -8,6 +8,9 @@
  *   <catalog>/pools/NAME      a pool: its devices and table parameters
  *   <catalog>/images/NAME     an image: pool (thin id), file or block device
  *   <catalog>/snapshots/ID    a container's thin snapshot (rootfs-share --mode snapshot)
+ *   <catalog>/layers/KEY      an OCI layer: a thin device holding it and every layer
+ *                             below it (KEY: the hex digits of sha256("POOL CHAIN_ID"))
+ *   <catalog>/configs/NAME    the OCI config of image NAME, verbatim
  *   <catalog>/intents/POOL    a pool's open thin id transaction (thinid.h)
  *
  * Device-mapper names: "srfs-NAME" for a pool (shortened with a hash when
@@ -22,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "digest.h"
 #include "name.h"
 #include "state.h"
 
@@ -30,6 +34,8 @@
 /* <catalog>/pools/NAME: a pool's record (and <rundir>/pools/NAME: an active pool's loop devices). */
 #define SRFS_POOLS_DIR "pools"
 #define SRFS_INTENTS_DIR "intents" /* <catalog>/intents/POOL: open transactions */
+#define SRFS_LAYERS_DIR "layers"   /* <catalog>/layers/KEY: OCI layers */
+#define SRFS_CONFIGS_DIR "configs" /* <catalog>/configs/NAME: OCI configs of images */
 
 /* ---- images ------------------------------------------------------------------------ */
 
@@ -39,24 +45,43 @@ enum srfs_image_kind {
 	SRFS_IMAGE_BLOCK,
 };
 
+/* Which directory of the catalog a record is in. */
+enum srfs_image_class {
+	SRFS_CLASS_IMAGE,    /* images/NAME */
+	SRFS_CLASS_SNAPSHOT, /* snapshots/ID */
+	SRFS_CLASS_LAYER,    /* layers/KEY */
+};
+
 struct srfs_image {
 	char name[SRFS_NAME_MAX + 1];
 	enum srfs_image_kind kind;
 	char pool[SRFS_NAME_MAX + 1];   /* pool images */
 	uint64_t device_id;             /* pool images */
-	char parent[SRFS_NAME_MAX + 1]; /* "" when none */
+	char parent[SRFS_NAME_MAX + 1]; /* "" when none; a layer's: the layer below it */
 	char *source;                   /* file and block images: absolute path */
 	uint64_t size;                  /* bytes */
 	char fs[32];                    /* ext4, xfs, erofs, squashfs, ... */
 	bool sealed;
 	uint64_t created; /* seconds since the epoch */
 	/*
-	 * A container's thin snapshot (rootfs-share --mode snapshot), recorded
-	 * in <catalog>/snapshots/ID with the image as its PARENT.  RELEASED: its
-	 * device was left to deferred removal; the thin id goes once it is gone.
+	 * SRFS_CLASS_SNAPSHOT: a container's thin snapshot (rootfs-share --mode
+	 * snapshot) with the image as its PARENT.  RELEASED: its device was left
+	 * to deferred removal; the thin id goes once it is gone.
 	 */
-	bool snapshot;
+	enum srfs_image_class cls;
 	bool released;
+	/* An image made from an OCI image: its top layer's KEY, its digests, its name. */
+	char layer[SRFS_DIGEST_HEX + 1];
+	char manifest[SRFS_DIGEST_MAX + 1];
+	char config[SRFS_DIGEST_MAX + 1];
+	char *ref; /* NULL when none */
+	/*
+	 * A layer (SRFS_CLASS_LAYER): its chain id and diff id, its tar stream's
+	 * size.  Its record's name is the hex digits of sha256("POOL CHAIN_ID").
+	 */
+	char chain_id[SRFS_DIGEST_MAX + 1];
+	char diff_id[SRFS_DIGEST_MAX + 1];
+	uint64_t tar_size;
 };
 
 void srfs_image_clear(struct srfs_image *img);
@@ -64,13 +89,23 @@ const char *srfs_image_kind_name(enum srfs_image_kind kind);
 
 /* Loads the catalog record; -ENOENT (not logged) when the image is unknown. */
 int srfs_image_load(int catalog_fd, const char *name, struct srfs_image *img);
-/* The same for a container snapshot (SNAPSHOT) or an image. */
-int srfs_image_load_record(int catalog_fd, const char *name, bool snapshot,
+/* The same for a record of any class. */
+int srfs_image_load_record(int catalog_fd, const char *name, enum srfs_image_class cls,
 			   struct srfs_image *img);
-/* Writes the catalog record durably. */
+/* Writes the catalog record durably (in the directory of IMG->cls). */
 int srfs_image_save(struct srfs_state *st, const struct srfs_image *img);
-/* Removes the catalog record (durably); a missing one is not an error. */
-int srfs_image_forget(struct srfs_state *st, const char *name, bool snapshot);
+/*
+ * Removes the catalog record (durably), and an image's OCI config; a
+ * missing one is not an error.
+ */
+int srfs_image_forget(struct srfs_state *st, const char *name, enum srfs_image_class cls);
+/* The catalog directory of records of class CLS. */
+const char *srfs_image_class_dir(enum srfs_image_class cls);
+/* "image", "snapshot of container" or "layer": what messages call a record of CLS. */
+const char *srfs_image_class_name(enum srfs_image_class cls);
+
+/* Writes image NAME's OCI config (LEN bytes of JSON) durably (imageconfig.h reads it). */
+int srfs_image_config_save(struct srfs_state *st, const char *name, const char *json, size_t len);
 
 /* The dm name of the image's read-only device, or (BUILD) its writable one. */
 int srfs_image_dm_name(const char *name, bool build, char *buf, size_t size);

@@ -140,7 +140,7 @@ static int remove_from_pool(struct srfs_state *st, const struct srfs_pool_tx *tx
 		return -ENXIO;
 	}
 	if (unreachable) {
-		r = srfs_image_forget(st, img->name, false);
+		r = srfs_image_forget(st, img->name, SRFS_CLASS_IMAGE);
 		if (r == 0)
 			log_info("image %s forgotten (--force): pool %s %s, so its thin device %" PRIu64
 				 " was not deleted",
@@ -161,6 +161,111 @@ static int remove_from_pool(struct srfs_state *st, const struct srfs_pool_tx *tx
 	log_info("image %s removed from pool %s (thin device %" PRIu64 ")", img->name, img->pool,
 		 img->device_id);
 	return 0;
+}
+
+/* ---- layers ------------------------------------------------------------------------ */
+
+/* Counts what uses layer KEY: images whose top layer it is, and layers right above it. */
+static int layer_users(int catalog_fd, const char *key, unsigned *users)
+{
+	static const enum srfs_image_class classes[] = { SRFS_CLASS_IMAGE, SRFS_CLASS_LAYER };
+
+	*users = 0;
+	for (size_t c = 0; c < ARRAY_SIZE(classes); c++) {
+		char **names;
+		int r = srfs_state_list(catalog_fd, srfs_image_class_dir(classes[c]), &names);
+		if (r < 0)
+			return log_errno(r, "cannot read the catalog");
+		for (char **n = names; *n; n++) {
+			_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+			if (srfs_image_load_record(catalog_fd, *n, classes[c], &img) < 0)
+				continue;
+			if (classes[c] == SRFS_CLASS_IMAGE ? streq(img.layer, key)
+							   : streq(img.parent, key))
+				(*users)++;
+		}
+		srfs_names_free(names);
+	}
+	return 0;
+}
+
+int srfs_layer_report(const char *pool,
+		      int (*fn)(const struct srfs_image *layer, unsigned users, void *userdata),
+		      void *userdata)
+{
+	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
+	char **names = NULL;
+	int r;
+
+	r = srfs_state_open(&st, SRFS_STATE_CATALOG);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		r = srfs_state_list(st.catalog_fd, SRFS_LAYERS_DIR, &names);
+	if (r < 0)
+		return log_errno(r, "cannot read the layers in the catalog");
+	for (char **n = names; r == 0 && *n; n++) {
+		_cleanup_(srfs_image_clear) struct srfs_image layer = { 0 };
+		unsigned users;
+		int q = srfs_image_load_record(st.catalog_fd, *n, SRFS_CLASS_LAYER, &layer);
+		if (q == -ENOENT)
+			continue;
+		if (q < 0) {
+			r = q;
+			break;
+		}
+		if (pool && !streq(layer.pool, pool))
+			continue;
+		r = layer_users(st.catalog_fd, *n, &users);
+		if (r == 0)
+			r = fn(&layer, users, userdata);
+	}
+	srfs_names_free(names);
+	return r;
+}
+
+int srfs_layers_prune(struct srfs_state *st, const struct srfs_pool_tx *tx)
+{
+	bool again = true;
+	int r = 0;
+
+	/* Deleting a layer can leave the one below it unused: until nothing changes. */
+	while (r == 0 && again) {
+		char **names;
+		again = false;
+		r = srfs_state_list(st->catalog_fd, SRFS_LAYERS_DIR, &names);
+		if (r < 0)
+			return log_errno(r, "cannot read the layers in the catalog");
+		for (char **n = names; r == 0 && *n; n++) {
+			_cleanup_(srfs_image_clear) struct srfs_image layer = { 0 };
+			char build_dm[SRFS_DM_NAME_MAX + 1];
+			unsigned users = 0;
+			if (srfs_image_load_record(st->catalog_fd, *n, SRFS_CLASS_LAYER, &layer) < 0 ||
+			    !streq(layer.pool, tx->pool.name))
+				continue;
+			if (layer.sealed) {
+				r = layer_users(st->catalog_fd, *n, &users);
+				if (r < 0 || users > 0)
+					continue;
+			} else {
+				/* Its import died (it holds the catalog lock while it works). */
+				r = srfs_image_dm_name(*n, true, build_dm, sizeof(build_dm));
+				if (r == 0)
+					r = srfs_image_build_device_remove(build_dm);
+				if (r < 0)
+					continue;
+			}
+			r = srfs_thinid_delete(st, &tx->pool, &layer);
+			if (r == 0) {
+				log_verbose("deleted %s layer %s (thin device %" PRIu64 ")",
+					    layer.sealed ? "unused" : "unfinished", layer.chain_id,
+					    layer.device_id);
+				again = true;
+			}
+		}
+		srfs_names_free(names);
+	}
+	return r;
 }
 
 int srfs_image_remove(const char *name, unsigned flags)
@@ -189,9 +294,14 @@ int srfs_image_remove(const char *name, unsigned flags)
 	r = check_unused(&st, name);
 	if (r < 0)
 		return r;
-	if (img.kind == SRFS_IMAGE_POOL)
-		return remove_from_pool(&st, &tx, &img, flags & SRFS_IMAGE_REMOVE_FORCE);
-	r = srfs_image_forget(&st, name, false);
+	if (img.kind == SRFS_IMAGE_POOL) {
+		r = remove_from_pool(&st, &tx, &img, flags & SRFS_IMAGE_REMOVE_FORCE);
+		/* Its layers, when nothing else uses them (and the pool can delete them). */
+		if (r == 0 && img.layer[0] && tx.active)
+			r = srfs_layers_prune(&st, &tx);
+		return r;
+	}
+	r = srfs_image_forget(&st, name, SRFS_CLASS_IMAGE);
 	if (r == 0)
 		log_info("image %s removed (%s %s is left as it is)", name,
 			 srfs_image_kind_name(img.kind), img.source);

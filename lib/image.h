@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "catalog.h"
+#include "pooltx.h"
 #include "state.h"
 
 /* Removes the writable device of an image being built, if there is one (-EBUSY: held). */
@@ -39,6 +40,7 @@ struct srfs_image_create_options {
 	const char *from_tar;     /* a tar file, or "-" for standard input */
 	const char *from_dir;
 	const char *parent;
+	const char *from_oci;     /* an OCI image layout, LAYOUT[:REF] */
 };
 
 int srfs_image_create(const char *name, const struct srfs_image_create_options *o);
@@ -49,6 +51,18 @@ enum {
 };
 /* image-remove. */
 int srfs_image_remove(const char *name, unsigned flags);
+
+/*
+ * Deletes the layers of the pool of TX (a transaction begun on an active
+ * pool) that nothing uses (no image has it as its top layer, no layer sits
+ * on it) or whose import died; until none is left.
+ */
+int srfs_layers_prune(struct srfs_state *st, const struct srfs_pool_tx *tx);
+
+/* Calls FN for each layer (of POOL, or every one) with the number of its users. */
+int srfs_layer_report(const char *pool,
+		      int (*fn)(const struct srfs_image *layer, unsigned users, void *userdata),
+		      void *userdata);
 
 struct srfs_image_report {
 	const struct srfs_image *image;

@@ -622,13 +622,13 @@ static int scan_thins(dev_t pool_devno, struct thin_scan *scan)
 }
 
 /*
- * Counts the thin devices of POOL in the catalog (images and container
- * snapshots); NAMES (if not NULL) gets the first few.
+ * Counts the thin devices of POOL in the catalog (images, container
+ * snapshots, layers); NAMES (if not NULL) gets the first few.
  */
 static int catalog_images(int catalog_fd, const char *pool, unsigned *count, char *names,
 			  size_t names_size)
 {
-	static const char *const dirs[] = { SRFS_IMAGES_DIR, SRFS_SNAPSHOTS_DIR };
+	static const char *const dirs[] = { SRFS_IMAGES_DIR, SRFS_SNAPSHOTS_DIR, SRFS_LAYERS_DIR };
 
 	*count = 0;
 	if (names)

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 
+#include "sha256.h"
 #include "log.h"
 #include "populate.h"
 #include "util.h"
@@ -159,6 +161,13 @@ struct opaque_job {
 	const struct path_set *written;
 };
 
+/* Sets the times of the directory FD back to those in ST (what a removal in it changed). */
+static int keep_times(int fd, const struct stat *st)
+{
+	const struct timespec times[2] = { st->st_atim, st->st_mtim };
+	return futimens(fd, times) < 0 ? negative_errno() : 0;
+}
+
 /* Did this layer write DIR/NAME? */
 static bool written_by_layer(const char *name, void *userdata)
 {
@@ -172,10 +181,22 @@ static bool written_by_layer(const char *name, void *userdata)
 static int apply_opaque(int root_fd, const char *dir, const struct path_set *written)
 {
 	struct opaque_job job = { dir, written };
-	int fd = open_dir_beneath(root_fd, dir);
+	_cleanup_close_ int fd = open_dir_beneath(root_fd, dir);
+	struct stat st;
+	int r;
+
 	if (fd == -ENOENT)
 		return 0;
-	return fd < 0 ? fd : srfs_remove_children(fd, written_by_layer, &job);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	/* (srfs_remove_children closes the descriptor it is given.) */
+	int walk = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (walk < 0)
+		return negative_errno();
+	r = srfs_remove_children(walk, written_by_layer, &job);
+	return r < 0 ? r : keep_times(fd, &st);
 }
 
 /* PATH (normalized) is a whiteout entry: apply it. */
@@ -200,12 +221,13 @@ static int apply_whiteout(int root_fd, const char *path, const struct path_set *
 		}
 		if (set_contains(written, full))
 			return 0; /* this layer made it: the whiteout hides only what was below */
-		int fd = open_dir_beneath(root_fd, dir);
+		_cleanup_close_ int fd = open_dir_beneath(root_fd, dir);
+		struct stat st;
 		if (fd == -ENOENT)
 			return 0;
-		r = fd < 0 ? fd : srfs_remove_tree(fd, victim);
-		if (fd >= 0)
-			close(fd);
+		r = fd < 0 ? fd : fstat(fd, &st) < 0 ? negative_errno() : srfs_remove_tree(fd, victim);
+		if (r == 0)
+			r = keep_times(fd, &st);
 	}
 	if (r == -ELOOP || r == -EXDEV)
 		log_error("layer %s: whiteout '%s' lies under a symbolic link", tar_name,
@@ -345,15 +367,235 @@ struct tar_job {
 	int tar_fd;
 	const char *tar_name;
 	bool layer;
+	/* An OCI layer: decompressed as its media type says and hashed on the way (LAYER too). */
+	bool oci;
+	enum srfs_oci_compression compression;
+	struct srfs_layer_digests *digests;
+	struct layer_stream *stream;
+	/* LAYER: the directories it has entries for, and their times, set once it is applied. */
+	struct dir_times *dirs;
+	size_t n_dirs, allocated_dirs;
 };
 
-static int normalize_entry(struct archive_entry *entry, const char *what, char *norm,
+struct dir_times {
+	char *path;
+	struct timespec times[2];
+};
+
+static int dir_times_add(struct tar_job *job, const char *path, struct archive_entry *entry)
+{
+	if (job->n_dirs == job->allocated_dirs) {
+		size_t n = job->allocated_dirs ? 2 * job->allocated_dirs : 64;
+		struct dir_times *d = realloc(job->dirs, n * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		job->dirs = d;
+		job->allocated_dirs = n;
+	}
+	struct dir_times *d = &job->dirs[job->n_dirs];
+	d->path = strdup(path);
+	if (!d->path)
+		return -ENOMEM;
+	d->times[1] = (struct timespec){ archive_entry_mtime(entry), archive_entry_mtime_nsec(entry) };
+	d->times[0] = archive_entry_atime_is_set(entry)
+			      ? (struct timespec){ archive_entry_atime(entry), archive_entry_atime_nsec(entry) }
+			      : d->times[1];
+	job->n_dirs++;
+	return 0;
+}
+
+/* Does ENTRY carry the extended attribute NAME? */
+static bool entry_has_xattr(struct archive_entry *entry, const char *name)
+{
+	const char *n;
+	const void *v;
+	size_t len;
+
+	archive_entry_xattr_reset(entry);
+	while (archive_entry_xattr_next(entry, &n, &v, &len) == ARCHIVE_OK)
+		if (streq(n, name))
+			return true;
+	return false;
+}
+
+/*
+ * A layer's entry for a directory that is there already gives all of its
+ * metadata: extended attributes it does not carry are removed (libarchive
+ * only adds).  The SELinux label is the mount's, never the layer's.
+ */
+static int drop_other_xattrs(struct tar_job *job, const char *path, struct archive_entry *entry)
+{
+	_cleanup_close_ int fd = open_dir_beneath(job->root_fd, path);
+	char names[65536], q[SRFS_QUOTE_MAX];
+	ssize_t len;
+
+	if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP)
+		return 0; /* new, or not a directory: libarchive makes it afresh */
+	if (fd < 0)
+		return log_errno(fd, "%s: cannot open '%s'", job->tar_name, srfs_quote(q, sizeof(q), path));
+	len = flistxattr(fd, names, sizeof(names));
+	if (len < 0)
+		return log_errno(negative_errno(), "%s: cannot list the attributes of '%s'",
+				 job->tar_name, srfs_quote(q, sizeof(q), path));
+	for (const char *n = names; n < names + len; n += strlen(n) + 1) {
+		if (streq(n, "security.selinux") || entry_has_xattr(entry, n))
+			continue;
+		if (fremovexattr(fd, n) < 0 && errno != ENODATA)
+			return log_errno(negative_errno(), "%s: cannot remove attribute %s of '%s'",
+					 job->tar_name, n, srfs_quote(q, sizeof(q), path));
+	}
+	return 0;
+}
+
+/*
+ * A directory that was there before the layer keeps the times its entry
+ * gives only until something is written in it: libarchive sets them at
+ * once for a directory it does not create.  They are set again at the end.
+ */
+static int dir_times_apply(struct tar_job *job)
+{
+	char q[SRFS_QUOTE_MAX];
+	for (size_t i = 0; i < job->n_dirs; i++) {
+		_cleanup_close_ int fd = open_dir_beneath(job->root_fd, job->dirs[i].path);
+		if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP)
+			continue; /* whited out, or replaced, by the layer itself */
+		if (fd < 0 || futimens(fd, job->dirs[i].times) < 0)
+			return log_errno(fd < 0 ? fd : negative_errno(), "%s: cannot set the times of '%s'",
+					 job->tar_name, srfs_quote(q, sizeof(q), job->dirs[i].path));
+	}
+	return 0;
+}
+
+static void dir_times_free(struct tar_job *job)
+{
+	for (size_t i = 0; i < job->n_dirs; i++)
+		free(job->dirs[i].path);
+	free(job->dirs);
+	job->dirs = NULL;
+	job->n_dirs = job->allocated_dirs = 0;
+}
+
+/* ---- OCI layers: two readers, each hashing what passes ---------------------------- */
+
+/*
+ * The blob is read by OUTER, which only decompresses (format "raw"); the tar
+ * reader reads OUTER's output.  Each read is hashed: the blob's bytes as
+ * they come from the file, the tar's as they come out of OUTER.  What the
+ * tar reader leaves (the zero blocks after the end, padding) is read and
+ * hashed at the end, so both digests cover every byte.
+ */
+struct layer_stream {
+	int fd;
+	const char *name;
+	struct archive *outer;
+	struct srfs_sha256 *blob, *tar;
+	uint64_t blob_size, tar_size;
+	char buf[128 * 1024];
+	char tar_buf[128 * 1024];
+};
+
+static la_ssize_t read_blob(struct archive *a, void *userdata, const void **out)
+{
+	struct layer_stream *s = userdata;
+	ssize_t n;
+
+	do
+		n = read(s->fd, s->buf, sizeof(s->buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "%s", strerror(errno));
+		return -1;
+	}
+	srfs_sha256_update(s->blob, s->buf, (size_t)n);
+	s->blob_size += (uint64_t)n;
+	*out = s->buf;
+	return n;
+}
+
+static la_ssize_t read_tar(struct archive *a, void *userdata, const void **out)
+{
+	struct layer_stream *s = userdata;
+	la_ssize_t n = archive_read_data(s->outer, s->tar_buf, sizeof(s->tar_buf));
+
+	if (n < 0) {
+		archive_set_error(a, EIO, "%s", error_of(s->outer));
+		return -1;
+	}
+	srfs_sha256_update(s->tar, s->tar_buf, (size_t)n);
+	s->tar_size += (uint64_t)n;
+	*out = s->tar_buf;
+	return n;
+}
+
+static int open_layer(struct tar_job *job, struct archive *in)
+{
+	struct layer_stream *s = job->stream;
+	struct archive_entry *raw;
+	int r = ARCHIVE_OK;
+
+	s->outer = archive_read_new();
+	if (!s->outer)
+		return log_errno(-ENOMEM, "cannot read layer %s", job->tar_name);
+	if (job->compression == SRFS_OCI_GZIP)
+		r = archive_read_support_filter_gzip(s->outer);
+	else if (job->compression == SRFS_OCI_ZSTD)
+		r = archive_read_support_filter_zstd(s->outer);
+	if (r == ARCHIVE_OK)
+		r = archive_read_support_format_raw(s->outer);
+	if (r != ARCHIVE_OK) {
+		/* ARCHIVE_WARN: an external program would be needed; we want none. */
+		log_error("cannot read layer %s: %s decompression is not available here",
+			  job->tar_name, srfs_oci_compression_name(job->compression));
+		return -EOPNOTSUPP;
+	}
+	if (archive_read_open(s->outer, s, NULL, read_blob, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(s->outer, &raw) != ARCHIVE_OK) {
+		log_error("cannot read layer %s: %s", job->tar_name, error_of(s->outer));
+		return -EINVAL;
+	}
+	archive_read_support_format_tar(in);
+	if (archive_read_open(in, s, NULL, read_tar, NULL) != ARCHIVE_OK) {
+		log_error("cannot read layer %s: %s", job->tar_name, error_of(in));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Reads and hashes what is left after the tar's end, then gives the digests. */
+static int finish_layer(struct tar_job *job)
+{
+	struct layer_stream *s = job->stream;
+	const void *unused;
+	la_ssize_t n;
+
+	while ((n = read_tar(s->outer, s, &unused)) > 0)
+		;
+	if (n < 0) {
+		log_error("cannot read layer %s: %s", job->tar_name, error_of(s->outer));
+		return -EINVAL;
+	}
+	while ((n = read_blob(s->outer, s, &unused)) > 0)
+		;
+	if (n < 0)
+		return log_errno(negative_errno(), "cannot read layer %s", job->tar_name);
+	srfs_sha256_final(TAKE_PTR(s->blob), job->digests->blob);
+	srfs_sha256_final(TAKE_PTR(s->tar), job->digests->tar);
+	job->digests->blob_size = s->blob_size;
+	job->digests->tar_size = s->tar_size;
+	return 0;
+}
+
+static int normalize_entry(struct archive_entry *entry, const char *what, bool oci, char *norm,
 			   size_t size)
 {
 	char q[SRFS_QUOTE_MAX], link[4096];
 	const char *path = archive_entry_pathname(entry);
 	const char *hardlink = archive_entry_hardlink(entry);
 
+	if (path && oci && path[0] == '/') {
+		log_error("%s: entry '%s' is an absolute path", what, srfs_quote(q, sizeof(q), path));
+		return -EINVAL;
+	}
 	if (!path || normalize(path, norm, size) < 0) {
 		log_error("%s: entry '%s' leaves the image", what,
 			  srfs_quote(q, sizeof(q), path ? path : ""));
@@ -384,11 +626,17 @@ static int extract_tar(void *userdata)
 
 	if (!in || !ext)
 		return log_errno(-ENOMEM, "cannot read %s", job->tar_name);
-	archive_read_support_filter_all(in);
-	archive_read_support_format_all(in);
-	if (archive_read_open_fd(in, job->tar_fd, 128 * 1024) != ARCHIVE_OK) {
-		log_error("cannot read %s: %s", job->tar_name, error_of(in));
-		return -EINVAL;
+	if (job->oci) {
+		r = open_layer(job, in);
+		if (r < 0)
+			return r;
+	} else {
+		archive_read_support_filter_all(in);
+		archive_read_support_format_all(in);
+		if (archive_read_open_fd(in, job->tar_fd, 128 * 1024) != ARCHIVE_OK) {
+			log_error("cannot read %s: %s", job->tar_name, error_of(in));
+			return -EINVAL;
+		}
 	}
 	for (;;) {
 		r = archive_read_next_header(in, &entry);
@@ -398,7 +646,7 @@ static int extract_tar(void *userdata)
 			log_error("cannot read %s: %s", job->tar_name, error_of(in));
 			return -EINVAL;
 		}
-		r = normalize_entry(entry, job->tar_name, norm, sizeof(norm));
+		r = normalize_entry(entry, job->tar_name, job->oci, norm, sizeof(norm));
 		if (r < 0)
 			return r;
 		const char *base = strrchr(norm, '/');
@@ -411,19 +659,56 @@ static int extract_tar(void *userdata)
 		}
 		if (!*norm)
 			root_entry_save(&root, entry);
+		if (job->layer && archive_entry_filetype(entry) == AE_IFDIR &&
+		    (r = drop_other_xattrs(job, norm, entry)) < 0)
+			return r;
 		r = write_entry(in, ext, entry, job->tar_name);
 		if (r < 0)
 			return r;
-		if (job->layer && set_insert_with_parents(&written, norm) < 0)
+		if (job->layer && (set_insert_with_parents(&written, norm) < 0 ||
+				   (*norm && archive_entry_filetype(entry) == AE_IFDIR &&
+				    dir_times_add(job, norm, entry) < 0)))
 			return log_errno(-ENOMEM, "cannot apply layer %s", job->tar_name);
 	}
-	return finish(ext, &root, job->tar_name);
+	r = finish(ext, &root, job->tar_name);
+	if (r == 0 && job->layer)
+		r = dir_times_apply(job);
+	if (r == 0 && job->oci)
+		r = finish_layer(job);
+	return r;
 }
 
 int srfs_populate_tar(int root_fd, int tar_fd, const char *tar_name, bool layer)
 {
-	struct tar_job job = { root_fd, tar_fd, tar_name, layer };
-	return in_root(root_fd, extract_tar, &job);
+	struct tar_job job = { .root_fd = root_fd, .tar_fd = tar_fd, .tar_name = tar_name,
+			       .layer = layer };
+	int r = in_root(root_fd, extract_tar, &job);
+	dir_times_free(&job);
+	return r;
+}
+
+int srfs_populate_layer(int root_fd, int blob_fd, const char *name,
+			enum srfs_oci_compression compression, struct srfs_layer_digests *digests)
+{
+	struct layer_stream stream = { .fd = blob_fd, .name = name };
+	struct tar_job job = {
+		.root_fd = root_fd, .tar_fd = blob_fd, .tar_name = name, .layer = true,
+		.oci = true, .compression = compression, .digests = digests, .stream = &stream,
+	};
+	int r;
+
+	*digests = (struct srfs_layer_digests){ 0 };
+	stream.blob = srfs_sha256_new();
+	stream.tar = srfs_sha256_new();
+	if (!stream.blob || !stream.tar)
+		r = log_errno(-ENOMEM, "cannot read layer %s", name);
+	else
+		r = in_root(root_fd, extract_tar, &job);
+	dir_times_free(&job);
+	archive_freep(&stream.outer);
+	srfs_sha256_free(stream.blob);
+	srfs_sha256_free(stream.tar);
+	return r;
 }
 
 struct dir_job {
@@ -482,7 +767,7 @@ static int copy_dir(void *userdata)
 			return -EIO;
 		}
 		archive_entry_copy_pathname(entry, *(path + prefix) ? path + prefix : ".");
-		r = normalize_entry(entry, job->source, norm, sizeof(norm));
+		r = normalize_entry(entry, job->source, false, norm, sizeof(norm));
 		if (r < 0)
 			return r;
 		if (!*norm)

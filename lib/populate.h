@@ -12,6 +12,10 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "oci.h"
 
 /*
  * Extracts the tar stream (any format and compression libarchive reads) on
@@ -20,6 +24,23 @@
  * ".wh..wh..opq" removes what the directory held before this layer.
  */
 int srfs_populate_tar(int root_fd, int tar_fd, const char *tar_name, bool layer);
+
+/* What an OCI layer's bytes hash to, as srfs_populate_layer read them. */
+struct srfs_layer_digests {
+	char blob[SRFS_DIGEST_MAX + 1]; /* the blob as stored (compressed) */
+	char tar[SRFS_DIGEST_MAX + 1];  /* the tar stream: the layer's diff_id */
+	uint64_t blob_size, tar_size;
+};
+
+/*
+ * Applies the OCI layer BLOB_FD (named NAME in messages), compressed as
+ * COMPRESSION says, as srfs_populate_tar does with LAYER, stricter: only
+ * tar, and an entry with an absolute path is refused.  On success DIGESTS
+ * holds what every byte of the blob and of its tar stream hashed to; the
+ * caller compares them with the descriptor and the config.
+ */
+int srfs_populate_layer(int root_fd, int blob_fd, const char *name,
+			enum srfs_oci_compression compression, struct srfs_layer_digests *digests);
 
 /* Copies the tree under the directory SOURCE_DIR (not crossing mounts). */
 int srfs_populate_dir(int root_fd, const char *source_dir);

@@ -280,16 +280,23 @@ int srfs_record_load(int dirfd, const char *name, const struct srfs_record_key *
 int srfs_record_save(int dirfd, const char *name, const struct srfs_record *rec,
 		     unsigned flags)
 {
-	static unsigned counter;
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int fd = -1;
-	char tmp[PATH_MAX];
 	size_t len;
 	int r;
 
 	r = srfs_record_format(rec, &buf, &len);
 	if (r < 0)
 		return r;
+	return srfs_file_replace(dirfd, name, buf, len, flags);
+}
+
+int srfs_file_replace(int dirfd, const char *name, const void *buf, size_t len, unsigned flags)
+{
+	static unsigned counter;
+	_cleanup_close_ int fd = -1;
+	char tmp[PATH_MAX];
+	int r;
+
 	/* A leading dot: no valid record name can collide with a temporary file. */
 	/* The counter is atomic: threads of one process save at once (their pid is one). */
 	snprintf(tmp, sizeof(tmp), ".%s.%d.%u.tmp", name, (int)getpid(),

@@ -70,5 +70,7 @@ int srfs_record_load(int dirfd, const char *name, const struct srfs_record_key *
 /* Atomically replaces DIRFD/NAME with REC (file mode 0600). */
 int srfs_record_save(int dirfd, const char *name, const struct srfs_record *rec,
 		     unsigned flags);
+/* Atomically replaces DIRFD/NAME with LEN bytes of BUF, as srfs_record_save does. */
+int srfs_file_replace(int dirfd, const char *name, const void *buf, size_t len, unsigned flags);
 /* Removes DIRFD/NAME; a missing record is not an error. */
 int srfs_record_remove(int dirfd, const char *name, unsigned flags);

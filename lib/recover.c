@@ -12,7 +12,8 @@
  *               thinpool-create that died before its record) is removed;
  *               the runtime record of a pool that is no longer active goes.
  *  2. images    (catalog, pool, image)  an image whose creation did not
- *               finish is removed, as image-remove would.
+ *               finish is removed, as image-remove would; then the layers
+ *               (catalog, pool) whose import died or that no image needs.
  *  3. shares    (share)  a share whose mount is there is kept; any other is
  *               released: its record, target index entry, upper directory
  *               (one the caller chose is kept) and snapshot device and id.
@@ -220,6 +221,30 @@ static int recover_unsealed(struct srfs_state *st)
 	return ret;
 }
 
+/* Layers whose import died, and layers no image needs any more, in every active pool. */
+static int recover_layers(struct srfs_state *st)
+{
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
+	char **pools = NULL;
+	int ret = 0, r;
+
+	r = srfs_pool_tx_begin(st, NULL, 0, &tx);
+	if (r == 0)
+		r = srfs_state_list(st->catalog_fd, SRFS_POOLS_DIR, &pools);
+	if (r < 0)
+		return r;
+	for (char **p = pools; *p; p++) {
+		r = srfs_pool_tx_begin(st, *p, SRFS_POOL_TX_RECOVER, &tx);
+		if (r == 0 && tx.active)
+			r = srfs_layers_prune(st, &tx);
+		srfs_pool_tx_end_pool(&tx);
+		if (r < 0)
+			ret = r;
+	}
+	srfs_names_free(pools);
+	return ret;
+}
+
 /* ---- 3. shares -------------------------------------------------------------------- */
 
 static int release_snapshot(const char *id, bool have_dm)
@@ -260,7 +285,7 @@ static int recover_shares(struct srfs_state *st, bool have_dm)
 			_cleanup_(srfs_image_clear) struct srfs_image snap = { 0 };
 			_cleanup_(srfs_share_clear) struct srfs_share s = { 0 };
 			if (srfs_share_load(st, *id, &s) != -ENOENT ||
-			    srfs_image_load_record(st->catalog_fd, *id, true, &snap) < 0 ||
+			    srfs_image_load_record(st->catalog_fd, *id, SRFS_CLASS_SNAPSHOT, &snap) < 0 ||
 			    snap.released)
 				continue;
 			r = release_snapshot(*id, have_dm);
@@ -466,6 +491,8 @@ int srfs_recover(void)
 		if (have_dm && (r = recover_pools(&st, &dm)) < 0)
 			ret = r;
 		if ((r = recover_unsealed(&st)) < 0)
+			ret = r;
+		if (have_dm && (r = recover_layers(&st)) < 0)
 			ret = r;
 	}
 	if ((r = recover_shares(&st, have_dm)) < 0)

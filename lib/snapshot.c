@@ -179,7 +179,7 @@ static int snap_share_earlier(struct snap_share *x)
 	r = srfs_share_check_target(&x->st, x->target_fd, target, x->id, NULL);
 	if (r < 0)
 		return r;
-	if (srfs_image_load_record(x->st.catalog_fd, x->id, true, &x->snap) == 0)
+	if (srfs_image_load_record(x->st.catalog_fd, x->id, SRFS_CLASS_SNAPSHOT, &x->snap) == 0)
 		return drop_snapshot(&x->st, &x->tx.pool, &x->snap, false);
 	return 0;
 }
@@ -195,7 +195,7 @@ static int snap_share_make_snapshot(struct snap_share *x)
 	if (r < 0)
 		return r;
 	srfs_image_clear(snap);
-	*snap = (struct srfs_image){ .kind = SRFS_IMAGE_POOL, .snapshot = true, .sealed = true,
+	*snap = (struct srfs_image){ .kind = SRFS_IMAGE_POOL, .cls = SRFS_CLASS_SNAPSHOT, .sealed = true,
 				     .size = x->img.size, .created = (uint64_t)time(NULL) };
 	snprintf(snap->name, sizeof(snap->name), "%s", x->id);
 	snprintf(snap->pool, sizeof(snap->pool), "%s", x->img.pool);
@@ -317,7 +317,7 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 		r = srfs_state_open(&st, SRFS_STATE_RUN | SRFS_STATE_CATALOG);
 	if (r < 0)
 		return r;
-	r = srfs_image_load_record(st.catalog_fd, id, true, &snap);
+	r = srfs_image_load_record(st.catalog_fd, id, SRFS_CLASS_SNAPSHOT, &snap);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	/* No snapshot (a removal the recovery completed): only the share is left to clear. */
@@ -327,7 +327,7 @@ int srfs_snapshot_release(const char *id, const struct srfs_release_options *o)
 	if (r < 0)
 		return r;
 	/* The recovery may have deleted it meanwhile (a released one). */
-	r = srfs_image_load_record(st.catalog_fd, id, true, &snap);
+	r = srfs_image_load_record(st.catalog_fd, id, SRFS_CLASS_SNAPSHOT, &snap);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	bool have_snapshot = r == 0;

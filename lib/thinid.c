@@ -21,13 +21,14 @@ static const struct srfs_record_key intent_keys[] = {
 	{ "image", true },
 	{ "device_id", true },
 	{ "transaction", true },
-	{ "snapshot", false },
+	{ "class", false },
+	{ "snapshot", false }, /* written by 0.1.0 for a snapshot: class=snapshot now */
 	{ 0 },
 };
 
 struct intent {
 	bool create;
-	bool snapshot; /* about a container snapshot, not an image */
+	enum srfs_image_class cls; /* what the record is: an image, a snapshot, a layer */
 	char image[SRFS_NAME_MAX + 1];
 	uint64_t device_id;
 	uint64_t transaction;
@@ -116,8 +117,8 @@ static int intent_save(struct srfs_state *st, const char *pool, const struct int
 		r = srfs_record_set_u64(&rec, "device_id", in->device_id);
 	if (r == 0)
 		r = srfs_record_set_u64(&rec, "transaction", in->transaction);
-	if (r == 0 && in->snapshot)
-		r = srfs_record_set(&rec, "snapshot", "1");
+	if (r == 0 && in->cls != SRFS_CLASS_IMAGE)
+		r = srfs_record_set(&rec, "class", in->cls == SRFS_CLASS_LAYER ? "layer" : "snapshot");
 	if (r == 0)
 		r = srfs_record_save(dir, pool, &rec, SRFS_RECORD_DURABLE);
 	if (r < 0)
@@ -170,8 +171,15 @@ static int intent_load(struct srfs_state *st, const char *pool, struct intent *i
 		return -EBADMSG;
 	}
 	in->create = streq(op, "create");
-	const char *snapshot = srfs_record_get(&rec, "snapshot");
-	in->snapshot = snapshot && streq(snapshot, "1");
+	const char *cls = srfs_record_get(&rec, "class");
+	if (cls && !streq(cls, "snapshot") && !streq(cls, "layer")) {
+		log_error("intent of pool %s is corrupt: unknown class '%.20s'", pool, cls);
+		return -EBADMSG;
+	}
+	const char *old_snapshot = srfs_record_get(&rec, "snapshot");
+	if (!cls && old_snapshot && streq(old_snapshot, "1"))
+		cls = "snapshot";
+	in->cls = !cls ? SRFS_CLASS_IMAGE : streq(cls, "layer") ? SRFS_CLASS_LAYER : SRFS_CLASS_SNAPSHOT;
 	snprintf(in->image, sizeof(in->image), "%s", image);
 	return 1;
 }
@@ -181,7 +189,7 @@ static int forget_if_ours(struct srfs_state *st, const struct srfs_pool *pool,
 			  const struct intent *in)
 {
 	_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
-	int r = srfs_image_load_record(st->catalog_fd, in->image, in->snapshot, &img);
+	int r = srfs_image_load_record(st->catalog_fd, in->image, in->cls, &img);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -189,7 +197,7 @@ static int forget_if_ours(struct srfs_state *st, const struct srfs_pool *pool,
 	if (img.kind != SRFS_IMAGE_POOL || !streq(img.pool, pool->name) ||
 	    img.device_id != in->device_id)
 		return 0;
-	return srfs_image_forget(st, in->image, in->snapshot);
+	return srfs_image_forget(st, in->image, in->cls);
 }
 
 /*
@@ -206,7 +214,8 @@ static int reap_snapshots(struct srfs_state *st, const struct srfs_pool *pool)
 		_cleanup_(srfs_image_clear) struct srfs_image snap = { 0 };
 		char dm_name[SRFS_DM_NAME_MAX + 1];
 		struct srfs_dm_info info;
-		if (srfs_image_load_record(st->catalog_fd, *id, true, &snap) < 0 || !snap.released ||
+		if (srfs_image_load_record(st->catalog_fd, *id, SRFS_CLASS_SNAPSHOT, &snap) < 0 ||
+		    !snap.released ||
 		    !streq(snap.pool, pool->name) ||
 		    srfs_snapshot_dm_name(*id, dm_name, sizeof(dm_name)) < 0 ||
 		    srfs_dm_info(dm_name, &info) < 0 || info.exists)
@@ -256,16 +265,17 @@ static int recover_intent(struct srfs_state *st, const struct srfs_pool *pool)
 		if (r == 0)
 			r = intent_remove(st, pool->name);
 		if (r == 0)
-			log_info("rolled back the interrupted creation of %s %s in pool %s",
-				 in.snapshot ? "the snapshot of container" : "image", in.image,
-				 pool->name);
+			log_info("rolled back the interrupted creation of %s%s %s in pool %s",
+				 in.cls == SRFS_CLASS_SNAPSHOT ? "the " : "",
+				 srfs_image_class_name(in.cls), in.image, pool->name);
 		return r;
 	}
 	if (in.create) {
 		/* Committed: only the intent was left. */
 		r = intent_remove(st, pool->name);
 		if (r == 0)
-			log_verbose("completed the interrupted creation of image %s", in.image);
+			log_verbose("completed the interrupted creation of %s %s",
+				    srfs_image_class_name(in.cls), in.image);
 		return r;
 	}
 	/* A removal is always finished. */
@@ -277,8 +287,9 @@ static int recover_intent(struct srfs_state *st, const struct srfs_pool *pool)
 	if (r == 0)
 		r = intent_remove(st, pool->name);
 	if (r == 0)
-		log_info("completed the interrupted removal of %s %s from pool %s",
-			 in.snapshot ? "the snapshot of container" : "image", in.image, pool->name);
+		log_info("completed the interrupted removal of %s%s %s from pool %s",
+			 in.cls == SRFS_CLASS_SNAPSHOT ? "the " : "", srfs_image_class_name(in.cls),
+			 in.image, pool->name);
 	return r;
 }
 
@@ -300,19 +311,20 @@ int srfs_thinid_pending(struct srfs_state *st, const char *image, char *pool,
 	return r;
 }
 
-/* The lowest id above every id of POOL in the catalog (images and snapshots). */
+/* The lowest id above every id of POOL in the catalog (images, snapshots, layers). */
 static int next_free_id(struct srfs_state *st, const char *pool, uint64_t *id)
 {
+	static const enum srfs_image_class classes[] = { SRFS_CLASS_IMAGE, SRFS_CLASS_SNAPSHOT,
+							 SRFS_CLASS_LAYER };
 	*id = 1;
-	for (int snapshot = 0; snapshot < 2; snapshot++) {
+	for (size_t c = 0; c < ARRAY_SIZE(classes); c++) {
 		char **names;
-		int r = srfs_state_list(st->catalog_fd,
-					snapshot ? SRFS_SNAPSHOTS_DIR : SRFS_IMAGES_DIR, &names);
+		int r = srfs_state_list(st->catalog_fd, srfs_image_class_dir(classes[c]), &names);
 		if (r < 0)
 			return log_errno(r, "cannot read the image catalog");
 		for (char **n = names; *n; n++) {
 			_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
-			if (srfs_image_load_record(st->catalog_fd, *n, snapshot, &img) == 0 &&
+			if (srfs_image_load_record(st->catalog_fd, *n, classes[c], &img) == 0 &&
 			    img.kind == SRFS_IMAGE_POOL && streq(img.pool, pool) &&
 			    img.device_id >= *id)
 				*id = img.device_id + 1;
@@ -348,7 +360,7 @@ int srfs_thinid_create(struct srfs_state *st, const struct srfs_pool *pool,
 		       struct srfs_image *img, const uint64_t *origin_id, const char *origin_dm)
 {
 	struct srfs_thin_pool_status status;
-	struct intent in = { .create = true, .snapshot = img->snapshot };
+	struct intent in = { .create = true, .cls = img->cls };
 	uint64_t first = 1;
 	int r;
 
@@ -392,14 +404,15 @@ int srfs_thinid_create(struct srfs_state *st, const struct srfs_pool *pool,
 	srfs_crash_point("image-create:record");
 	r = set_transaction(pool, in.transaction);
 	if (r < 0) {
-		srfs_image_forget(st, img->name, img->snapshot);
+		srfs_image_forget(st, img->name, img->cls);
 		goto undo;
 	}
 	srfs_crash_point("image-create:transaction");
 	r = intent_remove(st, pool->name);
 	if (r < 0)
 		return r; /* committed: the next command removes the intent */
-	log_verbose("image %s is thin device %" PRIu64 " of pool %s", img->name, in.device_id,
+	log_verbose("%s %s is thin device %" PRIu64 " of pool %s", srfs_image_class_name(img->cls),
+		    img->cls == SRFS_CLASS_LAYER ? img->chain_id : img->name, in.device_id,
 		    pool->name);
 	return 0;
 undo:
@@ -412,7 +425,7 @@ int srfs_thinid_delete(struct srfs_state *st, const struct srfs_pool *pool,
 		       const struct srfs_image *img)
 {
 	struct srfs_thin_pool_status status;
-	struct intent in = { .create = false, .snapshot = img->snapshot,
+	struct intent in = { .create = false, .cls = img->cls,
 			     .device_id = img->device_id };
 	int r;
 
@@ -436,7 +449,7 @@ int srfs_thinid_delete(struct srfs_state *st, const struct srfs_pool *pool,
 	if (r < 0)
 		return r;
 	srfs_crash_point("image-remove:transaction");
-	r = srfs_image_forget(st, img->name, img->snapshot);
+	r = srfs_image_forget(st, img->name, img->cls);
 	if (r < 0)
 		return r;
 	srfs_crash_point("image-remove:record");

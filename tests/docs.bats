@@ -96,7 +96,8 @@ base"
 xfs"
 	run complete_words image-create --from-
 	assert_output "--from-tar
---from-dir"
+--from-dir
+--from-oci"
 }
 
 @test "completions offer active images and share ids from the runtime records" {

@@ -25,7 +25,11 @@ setup() {
 		pool0 img --size 0|--size: size must not be zero (see 'image-create --help')
 		pool0 img --size lots|--size: invalid size 'lots' (a number with an optional K, M, G or T) (see 'image-create --help')
 		pool0 img --size 1G --size 2G|--size given twice (see 'image-create --help')
-		pool0 img --size 1G --from-tar a --from-dir b|--from-tar and --from-dir exclude each other (see 'image-create --help')
+		pool0 img --size 1G --from-tar a --from-dir b|--from-tar, --from-dir and --from-oci exclude each other (see 'image-create --help')
+		pool0 img --from-oci L --from-tar a|--from-tar, --from-dir and --from-oci exclude each other (see 'image-create --help')
+		pool0 img --from-oci L --parent base|--from-oci takes no --parent: the layout's layers are the image's parents (see 'image-create --help')
+		pool0 img --from-oci L --from-oci M|--from-oci given twice (see 'image-create --help')
+		--source f.img img --from-oci L|--source takes no other image options: the file system is used as it is (see 'image-create --help')
 		pool0 img --parent base --size 1G|--parent takes the parent's size and file system: no --size, --fs or --mkfs-options (see 'image-create --help')
 		pool0 img --parent img|an image cannot be its own parent (see 'image-create --help')
 		--source f.img pool0 img|unexpected argument 'img' (see 'image-create --help')
@@ -56,10 +60,10 @@ setup() {
 	image-create -q --source x.img ex
 	run image-list
 	assert_success
-	assert_line --index 0 --regexp '^IMAGE +POOL +ID +PARENT +SIZE +FS +SEALED +ACTIVE +SHARES +LABEL$'
-	assert_line --index 1 --regexp '^er +file +- +- +4K +erofs +yes +no +0 +-$'
-	assert_line --index 2 --regexp '^ex +file +- +- +8M +ext4 +yes +no +0 +-$'
-	assert_line --index 3 --regexp '^sq +file +- +- +4K +squashfs +yes +no +0 +-$'
+	assert_line --index 0 --regexp '^IMAGE +POOL +ID +PARENT +SIZE +FS +REF +MANIFEST +SEALED +ACTIVE +SHARES +LABEL$'
+	assert_line --index 1 --regexp '^er +file +- +- +4K +erofs +- +- +yes +no +0 +-$'
+	assert_line --index 2 --regexp '^ex +file +- +- +8M +ext4 +- +- +yes +no +0 +-$'
+	assert_line --index 3 --regexp '^sq +file +- +- +4K +squashfs +- +- +yes +no +0 +-$'
 	run image-list --json
 	assert_success
 	run python3 -c "
@@ -114,7 +118,7 @@ print(i['name'], i['kind'], i['pool'], i['device_id'], i['source'], i['size'], i
 		image-deactivate img' >out 2>&1 || { cat out; false; }
 	run cat out
 	assert_output "image-remove: image img is shared by 2 containers: c1, c2 (release them first)
-img                      file                  - -                             8M ext4        yes    yes      2  -
+img                      file                  - -                             8M ext4     -                        -               yes    yes      2  -
 image-remove: image img is active (deactivate it first: image-deactivate img)"
 
 	# A pool image whose pool is not reachable here (no device-mapper on this kernel).

@@ -107,7 +107,7 @@ pool_thin_ids() (
 	dmsetup message "srfs-$POOL" 0 release_metadata_snap
 )
 
-# The catalog's: images (image-list) and container snapshots (their records).
+# The catalog's: images (image-list), container snapshots and OCI layers (their records).
 catalog_thin_ids() (
 	trap - DEBUG
 	{
@@ -115,7 +115,7 @@ catalog_thin_ids() (
 import json, sys
 print('\n'.join(str(i['device_id']) for i in json.load(sys.stdin)['images']))"
 		local f line
-		for f in "$SHARED_ROOTFS_STATEDIR"/snapshots/*; do
+		for f in "$SHARED_ROOTFS_STATEDIR"/snapshots/* "$SHARED_ROOTFS_STATEDIR"/layers/*; do
 			[ -f "$f" ] || continue
 			while IFS= read -r line || [ -n "$line" ]; do
 				[[ $line != device_id=* ]] || printf '%s\n' "${line#device_id=}"
