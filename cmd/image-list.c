@@ -14,8 +14,10 @@ static void usage(void)
 	printf("Usage: %s [POOL] [--json]\n"
 	       "\n"
 	       "Show every image in the catalog, or those of the pool POOL: name, pool, thin\n"
-	       "device id, parent, size, file system, whether it is sealed and active, and how\n"
-	       "many containers share it, and the SELinux label it is active with.  Images\n"
+	       "device id, parent, size, file system, whether it has a dm-verity hash tree\n"
+	       "(\"corrupted\" once its verity target found a block that does not match),\n"
+	       "whether it is sealed and active, how many containers share it, and the\n"
+	       "SELinux label it is active with; --json adds the root hash.  Images\n"
 	       "registered from an existing file or device\n"
 	       "show \"file\" or \"block\" in place of a pool.\n"
 	       "\n"
@@ -31,16 +33,16 @@ static int print_row(const struct srfs_image_report *r, void *userdata)
 	char size[32], id[24];
 
 	if ((*rows)++ == 0)
-		printf("%-24s %-16s %6s %-24s %7s %-8s %6s %6s %6s  %s\n", "IMAGE", "POOL", "ID",
-		       "PARENT", "SIZE", "FS", "SEALED", "ACTIVE", "SHARES", "LABEL");
+		printf("%-24s %-16s %6s %-24s %7s %-8s %-9s %6s %6s %6s  %s\n", "IMAGE", "POOL",
+		       "ID", "PARENT", "SIZE", "FS", "VERITY", "SEALED", "ACTIVE", "SHARES", "LABEL");
 	if (img->kind == SRFS_IMAGE_POOL)
 		snprintf(id, sizeof(id), "%" PRIu64, img->device_id);
 	else
 		snprintf(id, sizeof(id), "-");
-	printf("%-24s %-16s %6s %-24s %7s %-8s %6s %6s %6u  %s\n", img->name,
+	printf("%-24s %-16s %6s %-24s %7s %-8s %-9s %6s %6s %6u  %s\n", img->name,
 	       img->kind == SRFS_IMAGE_POOL ? img->pool : srfs_image_kind_name(img->kind), id,
 	       img->parent[0] ? img->parent : "-", srfs_size_format(size, sizeof(size), img->size),
-	       img->fs, img->sealed ? "yes" : "no", r->active ? "yes" : "no", r->shares,
+	       img->fs, !img->verity ? "no" : r->corrupted ? "corrupted" : "yes", img->sealed ? "yes" : "no", r->active ? "yes" : "no", r->shares,
 	       r->context[0] ? r->context : "-");
 	return 0;
 }
@@ -66,6 +68,14 @@ static int add_json(const struct srfs_image_report *r, void *userdata)
 	srfs_json_add_bool(o, "active", r->active);
 	srfs_json_add_u64(o, "shares", r->shares);
 	srfs_json_add_string(o, "label", r->context[0] ? r->context : NULL);
+	srfs_json_add_bool(o, "verity", img->verity);
+	srfs_json_add_string(o, "root_hash", img->verity ? img->root_hash : NULL);
+	if (img->verity_device)
+		srfs_json_add_u64(o, "verity_device_id", img->verity_device_id);
+	else
+		srfs_json_add(o, "verity_device_id", NULL);
+	srfs_json_add_string(o, "verity_file", img->verity_file);
+	srfs_json_add_bool(o, "corrupted", r->corrupted);
 	srfs_json_add_u64(o, "created", img->created);
 	srfs_json_append(userdata, o);
 	return 0;

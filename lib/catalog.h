@@ -24,6 +24,7 @@
 
 #include "name.h"
 #include "state.h"
+#include "veritytab.h"
 
 #define SRFS_IMAGES_DIR "images"       /* <catalog>/images/NAME: the image records */
 #define SRFS_SNAPSHOTS_DIR "snapshots" /* <catalog>/snapshots/ID: container snapshots */
@@ -57,6 +58,19 @@ struct srfs_image {
 	 */
 	bool snapshot;
 	bool released;
+	/*
+	 * dm-verity (veritytab.h).  VERITY: the image has a hash tree with a
+	 * recorded root hash, in the thin device VERITY_DEVICE_ID of its pool or
+	 * in the file VERITY_FILE, VERITY_SIZE bytes long.  A pool image with a
+	 * VERITY_DEVICE but no VERITY is one whose image-verity did not finish.
+	 */
+	bool verity;
+	bool verity_device;
+	uint64_t verity_device_id;
+	char *verity_file;
+	uint64_t verity_size;
+	struct srfs_verity_params verity_params;
+	char root_hash[SRFS_VERITY_ROOT_HEX_MAX + 1];
 };
 
 void srfs_image_clear(struct srfs_image *img);

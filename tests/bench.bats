@@ -43,3 +43,16 @@ setup() {
 	! grep -q srfs-bench /proc/self/mountinfo
 	[ -z "$(losetup -n -O BACK-FILE | grep srfs-bench)" ]
 }
+
+@test "bench/verity (tiny, in the guest) prints plain and verity side by side, the containers' verification, and cleans up" {
+	run env BENCH_MB=4 BENCH_CONTAINERS=3 "$BATS_TEST_DIRNAME/../bench/verity" 1
+	assert_success
+	assert_line --regexp '^  cold sequential read +[0-9.]+ MB/s +[0-9.]+ MB/s +[0-9.]+x$'
+	assert_line --regexp '^  cold random 4 KiB reads \(1024\) +[0-9]+ ms +[0-9]+ ms +[0-9.]+x$'
+	assert_line --regexp '^  warm sequential read +[0-9.]+ MB/s +[0-9.]+ MB/s +[0-9.]+x$'
+	# The first container's reads go through the verity target; the others' do not.
+	assert_line --regexp '^    sectors read through the verity target \(each one hashed\): container 1 [1-9][0-9]*, containers 2\.\.3 0 in all$'
+	assert_line --regexp 'target status V$'
+	assert_line --regexp '^    no extra verification per added container: pass$'
+	[ -z "$(ls /tmp | grep '^srfs-bench-verity\.')" ]
+}
