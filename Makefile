@@ -24,6 +24,8 @@
 #   make bench           shared-rootfs against overlay2 and dm-rw (N=100; N=1000 the full run)
 #   make bench-idmap     idmapped shares against plain shares and copy + chown (N=20)
 #   make bench-oci       image-create --from-oci against umoci unpack, and pool space (N=3)
+#   make bench-verity    reads with and without dm-verity, 20 containers on one verity
+#                        image (in the qemu guest; N=5 runs each)
 #   make install         PREFIX, DESTDIR, sbindir, helperdir, mandir, ... are honoured
 #   make dist            a release tarball; make distcheck checks it builds and passes alone
 #
@@ -76,11 +78,12 @@ endif
 
 # Every system library any file uses; headers only, for compiling.  What each
 # tool links is listed per tool below.
-ALL_PKGS := mount blkid devmapper libselinux json-c libarchive libcrypto
+ALL_PKGS := mount blkid devmapper libselinux json-c libarchive libcrypto libcryptsetup
 # A module pkg-config cannot find stops make at once, naming it, for every goal that
 # compiles C.  Goals that compile none still work without the -dev packages; check,
 # demo and bench install them first (deps) and then run make again for what they build.
-NO_C_GOALS := deps check demo bench bench-idmap bench-oci man check-layers clean uninstall dist distcheck
+NO_C_GOALS := deps check demo bench bench-idmap bench-oci bench-verity man check-layers clean \
+	uninstall dist distcheck
 ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
 PKGS_MISSING := $(foreach p,$(ALL_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo ok),,$(p)))
@@ -95,17 +98,19 @@ SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 # ---- the tools ---------------------------------------------------------------
 # <tool>_PKGS: the system libraries (pkg-config names) that tool links.
 TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list \
-	image-config image-activate image-deactivate rootfs-share rootfs-release rootfs-list shared-rootfs-boot \
+	image-config image-activate image-deactivate image-verity rootfs-share rootfs-release \
+	rootfs-list shared-rootfs-boot \
 	shared-rootfs-recover
 thinpool-create_PKGS := devmapper blkid
 thinpool-status_PKGS := devmapper blkid json-c
 thinpool-remove_PKGS := devmapper blkid
-image-create_PKGS := devmapper blkid libarchive json-c libcrypto
+image-create_PKGS := devmapper blkid libarchive json-c libcrypto libcryptsetup
 image-remove_PKGS := devmapper blkid
 image-list_PKGS := devmapper blkid json-c
 image-config_PKGS := json-c libcrypto
 image-activate_PKGS := devmapper blkid libselinux
 image-deactivate_PKGS := devmapper blkid
+image-verity_PKGS := devmapper blkid libcryptsetup
 # The share path links nothing but libc (rootfs-share runs image-activate when needed).
 rootfs-share_PKGS :=
 rootfs-release_PKGS :=
@@ -213,10 +218,10 @@ VM_SUITES ?= tests/vm/*.bats tests/vm/selinux/*.bats
 VM_SELINUX_SUITES ?= tests/vm/selinux/*.bats
 # make check runs the longest suites in halves, side by side, so that both CPUs work on
 # them: the VM suites in two guests (A: the crash, bad-input and idmap suites and the
-# small ones; B: the rest, about as long), the host suites under ASan/UBSan in two bats runs.
+# small ones, verity; B: the rest, about as long), the host suites under ASan/UBSan in two bats runs.
 # A suite not named in an _A list goes to B.
 VM_SUITES_A := tests/vm/recover.bats tests/vm/bad-input.bats tests/vm/boot.bats \
-	tests/vm/dm-thin.bats tests/vm/udev.bats tests/vm/idmap.bats
+	tests/vm/dm-thin.bats tests/vm/udev.bats tests/vm/idmap.bats tests/vm/verity.bats
 VM_SUITES_B := $(filter-out $(VM_SUITES_A),$(sort $(wildcard tests/vm/*.bats))) \
 	$(sort $(wildcard tests/vm/selinux/*.bats))
 HOST_SUITES_A := tests/hostile.bats tests/bench.bats tests/security.bats
@@ -444,6 +449,12 @@ bench-idmap: deps
 bench-oci: deps
 	$(Q)$(MAKE) --no-print-directory all
 	SRFS_BUILD=$(abspath $(B)) bench/oci $(if $(filter command line,$(origin N)),$(N))
+# make bench-verity: reads of a share with and without dm-verity, and 20 containers
+# on one verity image (bench/verity, in the qemu guest).
+.PHONY: bench-verity
+bench-verity: deps
+	$(Q)$(MAKE) --no-print-directory all
+	SRFS_BUILD=$(abspath $(B)) bench/verity $(if $(filter command line,$(origin N)),$(N))
 
 # ---- demo ----------------------------------------------------------------------
 .PHONY: demo

@@ -6,27 +6,36 @@
 
 static void usage(void)
 {
-	printf("Usage: %s IMAGE [--context LABEL | --no-context]\n"
+	printf("Usage: %s IMAGE [--context LABEL | --no-context] [--root-hash HEX]\n"
+	       "                [--root-hash-signature FILE]\n"
 	       "\n"
 	       "Activate the image IMAGE: create its device read-only, check its file system\n"
 	       "and mount it once, read-only, nosuid and nodev, under the runtime directory.\n"
 	       "Prints the path of the mount.  Running it again prints the same path.\n"
 	       "With SELinux enabled the mount gets one label for every share: by default the\n"
-	       "ro_file entry of the policy's lxc_contexts.\n"
+	       "ro_file entry of the policy's lxc_contexts.  An image with a hash tree\n"
+	       "(image-verity) is mounted through a dm-verity target: the kernel checks every\n"
+	       "block it reads; an image whose root hash does not verify is refused.\n"
 	       "\n"
 	       "Options:\n"
 	       "      --context LABEL        label the image LABEL (checked against the policy)\n"
-	       "      --no-context           mount without a label\n" SRFS_COMMON_HELP,
+	       "      --no-context           mount without a label\n"
+	       "      --root-hash HEX        the root hash expected (it must be the recorded one)\n"
+	       "      --root-hash-signature FILE\n"
+	       "                             a PKCS#7 signature of the root hash for the kernel to\n"
+	       "                             check against its trusted keys\n" SRFS_COMMON_HELP,
 	       srfs_log_prog());
 }
 
-enum { OPT_CONTEXT = 256, OPT_NO_CONTEXT };
+enum { OPT_CONTEXT = 256, OPT_NO_CONTEXT, OPT_ROOT_HASH, OPT_ROOT_HASH_SIGNATURE };
 
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "context", required_argument, NULL, OPT_CONTEXT },
 		{ "no-context", no_argument, NULL, OPT_NO_CONTEXT },
+		{ "root-hash", required_argument, NULL, OPT_ROOT_HASH },
+		{ "root-hash-signature", required_argument, NULL, OPT_ROOT_HASH_SIGNATURE },
 		SRFS_COMMON_OPTIONS,
 		{ 0 },
 	};
@@ -48,6 +57,16 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NO_CONTEXT:
 			o.no_context = true;
+			break;
+		case OPT_ROOT_HASH:
+			if (!*optarg)
+				return srfs_cli_usage_error("--root-hash: empty hash");
+			o.root_hash = optarg;
+			break;
+		case OPT_ROOT_HASH_SIGNATURE:
+			if (!*optarg)
+				return srfs_cli_usage_error("--root-hash-signature: empty path");
+			o.root_hash_signature = optarg;
 			break;
 		default:
 			return srfs_cli_bad_option(argv);

@@ -9,9 +9,10 @@
 static void usage(void)
 {
 	printf("Usage: %s POOL IMAGE --size SIZE [--fs ext4|xfs] [--from-tar FILE|-|--from-dir DIR]\n"
-	       "       %s POOL IMAGE --parent IMAGE [--from-tar FILE|-|--from-dir DIR]\n"
-	       "       %s POOL IMAGE --from-oci LAYOUT[:REF] [--size SIZE] [--fs ext4|xfs]\n"
-	       "       %s --source PATH IMAGE\n"
+	       "                  [--verity]\n"
+	       "       %s POOL IMAGE --parent IMAGE [--from-tar FILE|-|--from-dir DIR] [--verity]\n"
+	       "       %s POOL IMAGE --from-oci LAYOUT[:REF] [--size SIZE] [--fs ext4|xfs] [--verity]\n"
+	       "       %s --source PATH IMAGE [--verity HASHFILE --root-hash HEX]\n"
 	       "\n"
 	       "Create the image IMAGE as a thin device of the pool POOL: a new file system,\n"
 	       "filled from a tar stream or a directory, then sealed read-only.  With --parent\n"
@@ -35,6 +36,9 @@ static void usage(void)
 	       "                             (at least 1G) and is the base layer's when the pool\n"
 	       "                             has it already\n"
 	       "      --source PATH          register an existing file system image or device\n"
+	       "      --verity               give the new image a dm-verity hash tree (image-verity)\n"
+	       "      --verity HASHFILE      with --source: the hash tree veritysetup format made\n"
+	       "      --root-hash HEX        with --source --verity: its root hash\n"
 	       SRFS_COMMON_HELP,
 	       srfs_log_prog(), srfs_log_prog(), srfs_log_prog(), srfs_log_prog());
 }
@@ -48,7 +52,18 @@ enum {
 	OPT_PARENT,
 	OPT_SOURCE,
 	OPT_FROM_OCI,
+	OPT_VERITY,
+	OPT_ROOT_HASH,
 };
+
+/* Is --source among the arguments?  Then --verity takes the hash tree's file. */
+static bool source_mode(int argc, char **argv)
+{
+	for (int i = 1; i < argc && !streq(argv[i], "--"); i++)
+		if (streq(argv[i], "--source") || strncmp(argv[i], "--source=", 9) == 0)
+			return true;
+	return false;
+}
 
 /* Stores OPTARG in *SLOT; a second use of the option is a usage error. */
 static int once(const char **slot, const char *option)
@@ -70,15 +85,25 @@ int main(int argc, char **argv)
 		{ "parent", required_argument, NULL, OPT_PARENT },
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "from-oci", required_argument, NULL, OPT_FROM_OCI },
+		{ "verity", no_argument, NULL, OPT_VERITY },
+		{ "root-hash", required_argument, NULL, OPT_ROOT_HASH },
 		SRFS_COMMON_OPTIONS,
 		{ 0 },
 	};
+	static struct option source_options[ARRAY_SIZE(options)];
 	struct srfs_image_create_options o = { 0 };
 	const char *size_text = NULL, *names[2];
 	int c, r = 0;
 
 	srfs_cli_init(argc, argv);
-	while ((c = getopt_long(argc, argv, SRFS_COMMON_SHORT, options, NULL)) != -1) {
+	/* With --source, --verity names the hash tree made by veritysetup format. */
+	memcpy(source_options, options, sizeof(options));
+	for (size_t i = 0; source_options[i].name; i++)
+		if (source_options[i].val == OPT_VERITY)
+			source_options[i].has_arg = required_argument;
+	bool verity = false;
+	while ((c = getopt_long(argc, argv, SRFS_COMMON_SHORT,
+				source_mode(argc, argv) ? source_options : options, NULL)) != -1) {
 		if (srfs_cli_common_option(c))
 			continue;
 		switch (c) {
@@ -111,6 +136,15 @@ int main(int argc, char **argv)
 		case OPT_FROM_OCI:
 			r = once(&o.from_oci, "from-oci");
 			break;
+		case OPT_VERITY:
+			if (verity)
+				return srfs_cli_usage_error("--verity given twice");
+			verity = true;
+			o.verity_file = optarg;
+			break;
+		case OPT_ROOT_HASH:
+			r = once(&o.root_hash, "root-hash");
+			break;
 		default:
 			return srfs_cli_bad_option(argv);
 		}
@@ -128,12 +162,22 @@ int main(int argc, char **argv)
 						    "file system is used as it is");
 		if (!*o.source)
 			return srfs_cli_usage_error("--source: empty path");
+		if (o.verity_file && !*o.verity_file)
+			return srfs_cli_usage_error("--verity: empty path");
+		if (o.verity_file && !o.root_hash)
+			return srfs_cli_usage_error("--verity HASHFILE needs --root-hash HEX");
+		if (o.root_hash && !o.verity_file)
+			return srfs_cli_usage_error("--root-hash needs --verity HASHFILE");
 	} else {
 		static const char *const kinds[] = { "pool", "image" };
 		if ((r = srfs_cli_name_arguments(argc, argv, kinds, 2, names)) != 0)
 			return r;
 		o.pool = names[0];
 		names[0] = names[1];
+		o.verity = verity;
+		if (o.root_hash)
+			return srfs_cli_usage_error("--root-hash goes with --source and --verity "
+						    "HASHFILE: a new image's root hash is computed");
 		if (!!o.from_tar + !!o.from_dir + !!o.from_oci > 1)
 			return srfs_cli_usage_error("--from-tar, --from-dir and --from-oci exclude each "
 						    "other");

@@ -15,8 +15,10 @@ static void usage(void)
 	       "\n"
 	       "Show every image in the catalog, or those of the pool POOL: name, pool, thin\n"
 	       "device id, parent, size, file system, the OCI name and manifest it was made\n"
-	       "from, whether it is sealed and active, how many containers share it, and the\n"
-	       "SELinux label it is active with.  Images registered from an existing file or\n"
+	       "from, whether it has a dm-verity hash tree (\"corrupted\" once its verity\n"
+	       "target found a block that does not match), whether it is sealed and active,\n"
+	       "how many containers share it, and the SELinux label it is active with;\n"
+	       "--json adds the root hash.  Images registered from an existing file or\n"
 	       "device show \"file\" or \"block\" in place of a pool.\n"
 	       "\n"
 	       "Options:\n"
@@ -34,18 +36,19 @@ static int print_row(const struct srfs_image_report *r, void *userdata)
 	char size[32], id[24];
 
 	if ((*rows)++ == 0)
-		printf("%-24s %-16s %6s %-24s %7s %-8s %-24s %-12s %6s %6s %6s  %s\n", "IMAGE",
-		       "POOL", "ID", "PARENT", "SIZE", "FS", "REF", "MANIFEST", "SEALED", "ACTIVE",
-		       "SHARES", "LABEL");
+		printf("%-24s %-16s %6s %-24s %7s %-8s %-24s %-12s %-9s %6s %6s %6s  %s\n", "IMAGE",
+		       "POOL", "ID", "PARENT", "SIZE", "FS", "REF", "MANIFEST", "VERITY", "SEALED",
+		       "ACTIVE", "SHARES", "LABEL");
 	if (img->kind == SRFS_IMAGE_POOL)
 		snprintf(id, sizeof(id), "%" PRIu64, img->device_id);
 	else
 		snprintf(id, sizeof(id), "-");
-	printf("%-24s %-16s %6s %-24s %7s %-8s %-24s %-12.12s %6s %6s %6u  %s\n", img->name,
+	printf("%-24s %-16s %6s %-24s %7s %-8s %-24s %-12.12s %-9s %6s %6s %6u  %s\n", img->name,
 	       img->kind == SRFS_IMAGE_POOL ? img->pool : srfs_image_kind_name(img->kind), id,
 	       img->parent[0] ? img->parent : "-", srfs_size_format(size, sizeof(size), img->size),
 	       img->fs, img->ref ? img->ref : "-",
-	       img->manifest[0] ? srfs_digest_hex(img->manifest) : "-", img->sealed ? "yes" : "no",
+	       img->manifest[0] ? srfs_digest_hex(img->manifest) : "-",
+	       !img->verity ? "no" : r->corrupted ? "corrupted" : "yes", img->sealed ? "yes" : "no",
 	       r->active ? "yes" : "no", r->shares, r->context[0] ? r->context : "-");
 	return 0;
 }
@@ -71,6 +74,14 @@ static int add_json(const struct srfs_image_report *r, void *userdata)
 	srfs_json_add_bool(o, "active", r->active);
 	srfs_json_add_u64(o, "shares", r->shares);
 	srfs_json_add_string(o, "label", r->context[0] ? r->context : NULL);
+	srfs_json_add_bool(o, "verity", img->verity);
+	srfs_json_add_string(o, "root_hash", img->verity ? img->root_hash : NULL);
+	if (img->verity_device)
+		srfs_json_add_u64(o, "verity_device_id", img->verity_device_id);
+	else
+		srfs_json_add(o, "verity_device_id", NULL);
+	srfs_json_add_string(o, "verity_file", img->verity_file);
+	srfs_json_add_bool(o, "corrupted", r->corrupted);
 	srfs_json_add_u64(o, "created", img->created);
 	srfs_json_add_string(o, "ref", img->ref);
 	srfs_json_add_string(o, "manifest", img->manifest[0] ? img->manifest : NULL);

@@ -13,6 +13,7 @@
 #include "crash.h"
 #include "dm.h"
 #include "image.h"
+#include "keyring.h"
 #include "lock.h"
 #include "log.h"
 #include "path.h"
@@ -21,6 +22,10 @@
 #include "probe.h"
 #include "runtime.h"
 #include "util.h"
+#include "veritytab.h"
+
+/* The largest root hash signature read (a PKCS#7 message is a few KiB). */
+#define SIGNATURE_MAX (64 << 10)
 
 /* The file system type to mount FS with, and the options that keep it from writing. */
 static void mount_type(const char *fs, const char **type, const char **data)
@@ -35,6 +40,26 @@ static void mount_type(const char *fs, const char **type, const char **data)
 	}
 }
 
+/* The record of pool image IMG's pool, which must be active, and its device. */
+static int active_pool(struct srfs_state *st, const struct srfs_image *img,
+		       struct srfs_pool *pool, struct srfs_dm_info *pool_info)
+{
+	int r = srfs_pool_load(st->catalog_fd, img->pool, pool);
+	if (r == -ENOENT)
+		log_error("pool %s of image %s is not in the catalog", img->pool, img->name);
+	if (r < 0)
+		return r;
+	r = srfs_dm_info(pool->dm_name, pool_info);
+	if (r < 0)
+		return log_errno(r, "cannot look up device %s", pool->dm_name);
+	if (!pool_info->exists) {
+		log_error("pool %s of image %s is not active (activate it with: thinpool-create %s)",
+			  img->pool, img->name, img->pool);
+		return -ENXIO;
+	}
+	return 0;
+}
+
 /* The read-only thin device of pool image IMG; DM_NAME gets its name. */
 static int thin_device(struct srfs_state *st, const struct srfs_image *img,
 		       char *dm_name, size_t dm_size, dev_t *devno)
@@ -45,21 +70,10 @@ static int thin_device(struct srfs_state *st, const struct srfs_image *img,
 	int r;
 
 	r = srfs_dm_available(false);
+	if (r == 0)
+		r = active_pool(st, img, &pool, &pool_info);
 	if (r < 0)
 		return r;
-	r = srfs_pool_load(st->catalog_fd, img->pool, &pool);
-	if (r == -ENOENT)
-		log_error("pool %s of image %s is not in the catalog", img->pool, img->name);
-	if (r < 0)
-		return r;
-	r = srfs_dm_info(pool.dm_name, &pool_info);
-	if (r < 0)
-		return log_errno(r, "cannot look up device %s", pool.dm_name);
-	if (!pool_info.exists) {
-		log_error("pool %s of image %s is not active (activate it with: thinpool-create %s)",
-			  img->pool, img->name, img->pool);
-		return -ENXIO;
-	}
 	r = srfs_image_dm_name(img->name, false, dm_name, dm_size);
 	if (r < 0)
 		return log_errno(r, "cannot name the device of image %s", img->name);
@@ -258,11 +272,255 @@ static int already_active(struct srfs_state *st, const char *name,
 	return 1;
 }
 
+/* The read-only thin device DM_NAME of thin id ID of POOL, LENGTH bytes. */
+static int pool_thin(const struct srfs_pool *pool, dev_t pool_devno, const char *dm_name,
+		     uint64_t id, uint64_t length, dev_t *devno)
+{
+	char params[64];
+	snprintf(params, sizeof(params), "%u:%u %" PRIu64, major(pool_devno), minor(pool_devno),
+		 id);
+	struct srfs_dm_target target = { .length = length / 512, .type = "thin", .params = params };
+	int r = srfs_dm_create(dm_name, &target, true, devno);
+	if (r < 0)
+		return log_errno(r, "cannot create device %s of pool %s", dm_name, pool->name);
+	return 0;
+}
+
+/* The lower devices of verity pool image IMG: its data and hash area, read-only. */
+static int verity_pool_devices(struct srfs_state *st, const struct srfs_image *img, dev_t *data,
+			       dev_t *hash)
+{
+	_cleanup_(srfs_pool_clear) struct srfs_pool pool = { 0 };
+	char data_dm[SRFS_DM_NAME_MAX + 1], hash_dm[SRFS_DM_NAME_MAX + 1];
+	struct srfs_dm_info pool_info;
+	int r = active_pool(st, img, &pool, &pool_info);
+	if (r == 0)
+		r = srfs_verity_dm_name(img->name, false, data_dm, sizeof(data_dm));
+	if (r == 0)
+		r = srfs_verity_dm_name(img->name, true, hash_dm, sizeof(hash_dm));
+	if (r == 0) /* left by a crash: not in use, since the verity target is not there */
+		r = srfs_image_verity_devices_remove(img->name);
+	if (r == 0)
+		r = pool_thin(&pool, pool_info.devno, data_dm, img->device_id, img->size, data);
+	if (r == 0)
+		r = pool_thin(&pool, pool_info.devno, hash_dm, img->verity_device_id,
+			      img->verity_size, hash);
+	if (r < 0)
+		srfs_image_verity_devices_remove(img->name);
+	return r;
+}
+
+/* The lower devices of verity file or block image IMG: read-only loop devices. */
+static int verity_file_devices(const struct srfs_image *img, struct srfs_loop *data_loop,
+			       struct srfs_loop *hash_loop, dev_t *data, dev_t *hash)
+{
+	_cleanup_close_ int data_fd = -1, hash_fd = -1;
+	struct stat s;
+	int r;
+
+	if (img->kind == SRFS_IMAGE_FILE) {
+		r = open_file_source(img, &data_fd);
+		if (r < 0)
+			return r;
+		r = srfs_loop_attach(data_fd, true, data_loop);
+		if (r < 0)
+			return log_errno(r, "cannot attach %s to a loop device", img->source);
+		*data = data_loop->devno;
+	} else {
+		if (stat(img->source, &s) < 0)
+			return log_errno(negative_errno(), "cannot use %s", img->source);
+		*data = s.st_rdev;
+	}
+	hash_fd = srfs_source_open(img->verity_file, NULL, &s);
+	if (hash_fd < 0)
+		return hash_fd;
+	if ((uint64_t)s.st_size != img->verity_size) {
+		log_error("refusing hash tree %s: it has %" PRIu64 " bytes, not the %" PRIu64
+			  " image %s was given",
+			  img->verity_file, (uint64_t)s.st_size, img->verity_size, img->name);
+		return -EINVAL;
+	}
+	r = srfs_loop_attach(hash_fd, true, hash_loop);
+	if (r < 0)
+		return log_errno(r, "cannot attach %s to a loop device", img->verity_file);
+	*hash = hash_loop->devno;
+	return 0;
+}
+
+/* Reads FILE, a root hash signature, into a buffer (to free) of *SIZE bytes. */
+static int read_signature(const char *file, char **buf, size_t *size)
+{
+	char q[SRFS_QUOTE_MAX];
+	int r = srfs_read_file_at(AT_FDCWD, file, SIGNATURE_MAX, buf, size);
+	if (r == -EFBIG || r == -EBADF || (r == 0 && *size == 0)) {
+		log_error("%s is not a root hash signature (%s)", srfs_quote(q, sizeof(q), file),
+			  r == 0 ? "it is empty" : r == -EFBIG ? "it is too large" : "not a file");
+		return -EINVAL;
+	}
+	if (r < 0)
+		return log_errno(r, "cannot read %s", srfs_quote(q, sizeof(q), file));
+	return 0;
+}
+
+/*
+ * Logs why the kernel did not load the verity table of image NAME.  With a
+ * signature, libdevmapper does not pass on why (the key was not trusted, the
+ * signature did not match, or the kernel cannot check signatures): the
+ * kernel's log says which.
+ */
+static int verity_create_error(int r, const char *name, const char *dm_name, const char *signature)
+{
+	char q[SRFS_QUOTE_MAX];
+	if (signature) {
+		log_error("the kernel refused the root hash signature %s of image %s (%s): the key "
+			  "that signed it must be in the kernel's trusted keyrings, and the kernel "
+			  "must check root hash signatures (CONFIG_DM_VERITY_VERIFY_ROOTHASH_SIG; its "
+			  "log says which failed)",
+			  srfs_quote(q, sizeof(q), signature), name, strerror(-r));
+		return r;
+	}
+	return log_errno(r, "cannot create verity device %s for image %s", dm_name, name);
+}
+
+/*
+ * Is the first block of DEVICE readable?  Through a fresh verity target that
+ * read checks the hash blocks from the root hash down: with a wrong root
+ * hash (or a hash tree that does not match) every read fails with EIO.
+ */
+static int first_block_verifies(const char *device)
+{
+	_cleanup_close_ int fd = open(device, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	void *block = NULL;
+	int r = 0;
+
+	if (fd < 0)
+		return negative_errno();
+	if (posix_memalign(&block, SRFS_VERITY_BLOCK, SRFS_VERITY_BLOCK) != 0)
+		return -ENOMEM;
+	errno = 0;
+	if (pread(fd, block, SRFS_VERITY_BLOCK, 0) != SRFS_VERITY_BLOCK)
+		r = errno ? negative_errno() : -EIO;
+	free(block);
+	return r;
+}
+
+/* A verity target left by a deactivation --lazy (or a crash), taken back when it is IMG's. */
+static int verity_take_back(const struct srfs_image *img, const char *dm_name,
+			    const struct srfs_dm_info *info)
+{
+	char type[32], live[1024], root[SRFS_VERITY_ROOT_HEX_MAX + 3];
+	int r = srfs_dm_get_target(dm_name, false, type, sizeof(type), live, sizeof(live), NULL);
+	snprintf(root, sizeof(root), " %s ", img->root_hash);
+	if (r < 0 || !streq(type, "verity") || !strstr(live, root) || !info->read_only) {
+		log_error("device %s exists but is not image %s's (remove it with dmsetup)", dm_name,
+			  img->name);
+		return -EEXIST;
+	}
+	if (info->deferred_remove && (r = srfs_dm_message(dm_name, "@cancel_deferred_remove")) < 0)
+		return log_errno(r, "cannot keep device %s", dm_name);
+	return 0;
+}
+
+/*
+ * The verity target "srfs-img:NAME" of verity image IMG over its data and hash
+ * area; its name in A->dm_name, its device in A->device.  Checked by reading
+ * its first block: refused (and removed) when the root hash does not verify.
+ */
+static int verity_device(struct srfs_state *st, const struct srfs_image *img,
+			 const struct srfs_activate_options *o, struct srfs_active_image *a)
+{
+	_cleanup_(srfs_loop_close) struct srfs_loop data_loop = SRFS_LOOP_INIT;
+	_cleanup_(srfs_loop_close) struct srfs_loop hash_loop = SRFS_LOOP_INIT;
+	_cleanup_free_ char *signature = NULL;
+	char params[1024], key[SRFS_NAME_MAX + 32], dev[32];
+	struct srfs_dm_info info;
+	size_t signature_size = 0;
+	int32_t serial = 0;
+	dev_t data = 0, hash = 0, devno;
+	int r;
+
+	r = srfs_dm_available(false);
+	if (r == 0)
+		r = srfs_image_dm_name(img->name, false, a->dm_name, sizeof(a->dm_name));
+	if (r == 0)
+		r = srfs_dm_info(a->dm_name, &info);
+	if (r < 0)
+		return log_errno(r, "cannot look up the device of image %s", img->name);
+	if (info.exists) {
+		r = verity_take_back(img, a->dm_name, &info);
+		if (r < 0)
+			return r;
+		snprintf(dev, sizeof(dev), "/dev/dm-%u", minor(info.devno));
+		return (a->device = strdup(dev)) ? 0 : -ENOMEM;
+	}
+	if (o->root_hash_signature) {
+		r = read_signature(o->root_hash_signature, &signature, &signature_size);
+		if (r < 0)
+			return r;
+	}
+	if (img->kind == SRFS_IMAGE_POOL)
+		r = verity_pool_devices(st, img, &data, &hash);
+	else
+		r = verity_file_devices(img, &data_loop, &hash_loop, &data, &hash);
+	if (r < 0)
+		return r;
+	if (signature) {
+		snprintf(key, sizeof(key), "srfs-verity:%s", img->name);
+		r = srfs_keyring_add_user(key, signature, signature_size, &serial);
+		if (r < 0) {
+			log_errno(r, "cannot hand the root hash signature of image %s to the kernel",
+				  img->name);
+			goto fail;
+		}
+	}
+	r = srfs_verity_table(&img->verity_params, img->root_hash, data, hash,
+			      signature ? key : NULL, params, sizeof(params));
+	if (r == 0) {
+		struct srfs_dm_target target = { .length = srfs_verity_sectors(&img->verity_params),
+						 .type = "verity", .params = params };
+		r = srfs_dm_create(a->dm_name, &target, true, &devno);
+		if (r < 0)
+			verity_create_error(r, img->name, a->dm_name, o->root_hash_signature);
+	}
+	if (serial)
+		srfs_keyring_remove(serial);
+	if (r < 0)
+		goto fail;
+	if (img->kind == SRFS_IMAGE_POOL) /* they go with the verity target */
+		srfs_image_verity_devices_remove_deferred(img->name);
+	snprintf(dev, sizeof(dev), "/dev/dm-%u", minor(devno));
+	r = first_block_verifies(dev);
+	if (r == -EIO) {
+		log_error("image %s does not verify: its data or hash tree does not match its root "
+			  "hash %s",
+			  img->name, img->root_hash);
+	} else if (r < 0) {
+		log_errno(r, "cannot read the first block of image %s", img->name);
+	}
+	if (r < 0) {
+		srfs_dm_remove(a->dm_name, false);
+		goto fail;
+	}
+	return (a->device = strdup(dev)) ? 0 : -ENOMEM;
+fail:
+	if (img->kind == SRFS_IMAGE_POOL)
+		srfs_image_verity_devices_remove(img->name);
+	return r;
+}
+
 /* The image's device into A->device: a thin device (MADE_DM), a loop device, or its own. */
-static int open_device(struct srfs_state *st, const struct srfs_image *img, bool mounted,
+static int open_device(struct srfs_state *st, const struct srfs_image *img,
+		       const struct srfs_activate_options *o, bool mounted,
 		       struct srfs_active_image *a, struct srfs_loop *loop, bool *made_dm)
 {
 	int r;
+	if (img->verity) {
+		r = verity_device(st, img, o, a);
+		if (r < 0)
+			return r;
+		*made_dm = true;
+		return 0;
+	}
 	if (img->kind == SRFS_IMAGE_POOL) {
 		dev_t devno;
 		char dev[32];
@@ -319,6 +577,31 @@ static int record_active(struct srfs_state *st, struct srfs_active_image *a)
 	return srfs_active_image_save(st, a);
 }
 
+/* --root-hash and --root-hash-signature: for a verity image, and its recorded root hash. */
+static int check_root_hash(const struct srfs_image *img, const struct srfs_activate_options *o)
+{
+	char given[SRFS_VERITY_ROOT_HEX_MAX + 1];
+
+	if ((o->root_hash || o->root_hash_signature) && !img->verity) {
+		log_error("image %s has no hash tree, so no root hash to check (image-verity %s "
+			  "makes one)",
+			  img->name, img->name);
+		return -EINVAL;
+	}
+	if (!o->root_hash)
+		return 0;
+	if (srfs_verity_hex(o->root_hash, SRFS_VERITY_DIGEST_MAX, given, sizeof(given)) < 0) {
+		log_error("invalid root hash '%s' (hex digits)", o->root_hash);
+		return -EINVAL;
+	}
+	if (!streq(given, img->root_hash)) {
+		log_error("root hash %s is not image %s's: its hash tree has root hash %s", given,
+			  img->name, img->root_hash);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
 			char **mount_path)
 {
@@ -347,6 +630,9 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
 		return r;
 	if (!img.sealed)
 		return srfs_image_unsealed_error("image", name);
+	r = check_root_hash(&img, o);
+	if (r < 0)
+		return r;
 	r = mount_point(&st, name, &a.mount, &mnt_fd, &made_dir);
 	if (r < 0)
 		return r;
@@ -361,7 +647,7 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
 	/* The label is checked before anything is made. */
 	r = choose_label(o, a.context, sizeof(a.context));
 	if (r == 0)
-		r = open_device(&st, &img, mounted, &a, &loop, &made_dm);
+		r = open_device(&st, &img, o, mounted, &a, &loop, &made_dm);
 	if (r < 0)
 		goto fail;
 	srfs_crash_point("image-activate:device");

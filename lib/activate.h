@@ -9,6 +9,14 @@
  * probed (libblkid) and must be the one the catalog names; it is mounted
  * read-only, nosuid, nodev, with what keeps a read-only mount from writing
  * (noload for ext4, norecovery for xfs).
+ *
+ * A verity image (image-verity.h) is mounted from "srfs-img:NAME", a
+ * read-only verity target over its data and its hash area: for a pool
+ * image the read-only thin devices "srfs-vdata:NAME" and "srfs-vhash:NAME"
+ * (left to deferred removal, so they go with the verity target), for a file
+ * image two read-only loop devices.  Its first block is read through the
+ * target before anything is mounted: when the root hash does not verify, the
+ * activation is refused and nothing is left.
  */
 #pragma once
 
@@ -17,6 +25,8 @@
 struct srfs_activate_options {
 	const char *context; /* the SELinux label to mount with (NULL: the default) */
 	bool no_context;     /* mount without a label */
+	const char *root_hash;           /* a verity image's root hash, which must be the recorded one */
+	const char *root_hash_signature; /* a file: its PKCS#7 signature, for the kernel to check */
 };
 
 /*

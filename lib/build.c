@@ -14,6 +14,7 @@
 
 #include "crash.h"
 #include "dm.h"
+#include "image-verity.h"
 #include "image.h"
 #include "lock.h"
 #include "log.h"
@@ -57,9 +58,18 @@ static int make_filesystem(const char *fs, const char *mkfs_options, const char 
 	snprintf(program, sizeof(program), "mkfs.%s", fs);
 	argv[n++] = program;
 	argv[n++] = (char *)"-q";
+	/*
+	 * 4 KiB blocks (and xfs sectors) whatever the size: a dm-verity target
+	 * (image-verity) reads 4 KiB blocks, and a file system with smaller ones
+	 * cannot be mounted from it.
+	 */
 	if (streq(fs, "xfs")) {
 		argv[n++] = (char *)"-K";
+		argv[n++] = (char *)"-s";
+		argv[n++] = (char *)"size=4096";
 	} else {
+		argv[n++] = (char *)"-b";
+		argv[n++] = (char *)"4096";
 		argv[n++] = (char *)"-E";
 		argv[n++] = (char *)"lazy_itable_init=0,lazy_journal_init=0,nodiscard";
 	}
@@ -417,6 +427,13 @@ static int build_and_seal(struct build *b)
 			return r;
 		srfs_crash_point("image-create:config");
 	}
+	/* (An OCI image's layers have no hash tree: the image made of them has.) */
+	if (b->o->verity && !b->layer) {
+		r = srfs_image_verity_build(&b->st, &b->tx.pool, &b->img);
+		if (r < 0)
+			return r;
+		b->img.verity = true;
+	}
 	b->img.sealed = true;
 	return srfs_image_save(&b->st, &b->img);
 }
@@ -478,6 +495,8 @@ static int create_in_pool(const char *name, const struct srfs_image_create_optio
 		 o->pool, b.img.device_id, b.img.fs,
 		 srfs_size_format(size_text, sizeof(size_text), b.img.size),
 		 o->parent ? ", on top of " : "", o->parent ? o->parent : "");
+	if (b.img.verity)
+		log_info("image %s: root hash %s", name, b.img.root_hash);
 	return 0;
 }
 
@@ -731,7 +750,8 @@ out:
 }
 
 /* image-create --source: an existing file system, registered as it is. */
-static int create_from_source(const char *name, const char *source)
+static int create_from_source(const char *name, const char *source, const char *verity_file,
+			      const char *root_hash)
 {
 	_cleanup_state_ struct srfs_state st = SRFS_STATE_INIT;
 	_cleanup_lock_ struct srfs_lock catalog_lock = SRFS_LOCK_INIT;
@@ -782,6 +802,8 @@ static int create_from_source(const char *name, const char *source)
 		img.source = realpath(source, NULL);
 	if (!img.source)
 		return log_errno(negative_errno(), "cannot resolve %s", source);
+	if (verity_file && (r = srfs_image_verity_register(&img, fd, verity_file, root_hash)) < 0)
+		return r;
 	snprintf(img.name, sizeof(img.name), "%s", name);
 	img.sealed = true;
 	img.created = (uint64_t)time(NULL);
@@ -803,8 +825,9 @@ static int create_from_source(const char *name, const char *source)
 	r = srfs_image_save(&st, &img);
 	if (r < 0)
 		return r;
-	log_info("image %s registered: %s %s (%s, %s)", name, srfs_image_kind_name(img.kind), img.source,
-		 img.fs, srfs_size_format(size_text, sizeof(size_text), img.size));
+	log_info("image %s registered: %s %s (%s, %s%s)", name, srfs_image_kind_name(img.kind),
+		 img.source, img.fs, srfs_size_format(size_text, sizeof(size_text), img.size),
+		 img.verity ? ", verity" : "");
 	return 0;
 }
 
@@ -814,7 +837,7 @@ int srfs_image_create(const char *name, const struct srfs_image_create_options *
 	if (!o)
 		o = &defaults;
 	if (o->source)
-		return create_from_source(name, o->source);
+		return create_from_source(name, o->source, o->verity_file, o->root_hash);
 	return o->from_oci ? create_from_oci(name, o) : create_in_pool(name, o);
 }
 

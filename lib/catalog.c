@@ -33,6 +33,11 @@ static const struct srfs_record_key image_keys[] = {
 	{ "chain_id", false },
 	{ "diff_id", false },
 	{ "tar_size", false },
+	{ "verity_device_id", false },
+	{ "verity_file", false },
+	{ "verity_size", false },
+	{ "verity", false },
+	{ "root_hash", false },
 	{ 0 },
 };
 
@@ -64,6 +69,7 @@ void srfs_image_clear(struct srfs_image *img)
 {
 	free(img->source);
 	free(img->ref);
+	free(img->verity_file);
 	*img = (struct srfs_image){ 0 };
 }
 
@@ -123,6 +129,55 @@ static int load_oci_fields(const struct srfs_record *rec, struct srfs_image *img
 	     (img->parent[0] && !is_chain_hex(img->parent))))
 		return -1;
 	return 0;
+}
+
+/* The hash tree's keys: all or none of verity, root_hash, verity_size and where it is. */
+static int load_verity(const struct srfs_record *rec, struct srfs_image *img)
+{
+	const char *params = srfs_record_get(rec, "verity");
+	const char *root = srfs_record_get(rec, "root_hash");
+	const char *file = srfs_record_get(rec, "verity_file");
+
+	if (srfs_record_get(rec, "verity_device_id")) {
+		if (img->kind != SRFS_IMAGE_POOL ||
+		    srfs_record_get_u64(rec, "verity_device_id", &img->verity_device_id) < 0)
+			return -EINVAL;
+		img->verity_device = true;
+	}
+	if (file && (img->kind == SRFS_IMAGE_POOL || file[0] != '/' ||
+		     !(img->verity_file = strdup(file))))
+		return -EINVAL;
+	if (!params && !root)
+		return file ? -EINVAL : 0; /* none, or (a device alone) an unfinished image-verity */
+	if (!params || !root || (!img->verity_device && !file) ||
+	    srfs_record_get_u64(rec, "verity_size", &img->verity_size) < 0 ||
+	    srfs_verity_params_parse(params, &img->verity_params) < 0 ||
+	    srfs_verity_hex(root, SRFS_VERITY_DIGEST_MAX, img->root_hash,
+			    sizeof(img->root_hash)) < 0)
+		return -EINVAL;
+	img->verity = true;
+	return 0;
+}
+
+static int save_verity(struct srfs_record *rec, const struct srfs_image *img)
+{
+	char params[sizeof(img->verity_params) + 64];
+	int r = 0;
+
+	if (img->verity_device)
+		r = srfs_record_set_u64(rec, "verity_device_id", img->verity_device_id);
+	if (r == 0 && img->verity_file)
+		r = srfs_record_set(rec, "verity_file", img->verity_file);
+	if (r < 0 || !img->verity)
+		return r;
+	r = srfs_verity_params_format(&img->verity_params, params, sizeof(params));
+	if (r == 0)
+		r = srfs_record_set(rec, "verity", params);
+	if (r == 0)
+		r = srfs_record_set(rec, "root_hash", img->root_hash);
+	if (r == 0)
+		r = srfs_record_set_u64(rec, "verity_size", img->verity_size);
+	return r;
 }
 
 int srfs_image_load_record(int catalog_fd, const char *name, enum srfs_image_class cls,
@@ -187,7 +242,7 @@ int srfs_image_load_record(int catalog_fd, const char *name, enum srfs_image_cla
 	v = srfs_record_get(&rec, "released");
 	img->released = v && streq(v, "1");
 	img->cls = cls;
-	if (load_oci_fields(&rec, img) < 0)
+	if (load_oci_fields(&rec, img) < 0 || load_verity(&rec, img) < 0)
 		goto corrupt;
 	return 0;
 corrupt:
@@ -241,6 +296,8 @@ int srfs_image_save(struct srfs_state *st, const struct srfs_image *img)
 		r = srfs_record_set(&rec, "diff_id", img->diff_id);
 	if (r == 0 && img->cls == SRFS_CLASS_LAYER)
 		r = srfs_record_set_u64(&rec, "tar_size", img->tar_size);
+	if (r == 0)
+		r = save_verity(&rec, img);
 	if (r == 0)
 		r = srfs_record_save(dir, img->name, &rec, SRFS_RECORD_DURABLE);
 	if (r < 0)

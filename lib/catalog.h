@@ -28,6 +28,7 @@
 #include "digest.h"
 #include "name.h"
 #include "state.h"
+#include "veritytab.h"
 
 #define SRFS_IMAGES_DIR "images"       /* <catalog>/images/NAME: the image records */
 #define SRFS_SNAPSHOTS_DIR "snapshots" /* <catalog>/snapshots/ID: container snapshots */
@@ -82,6 +83,19 @@ struct srfs_image {
 	char chain_id[SRFS_DIGEST_MAX + 1];
 	char diff_id[SRFS_DIGEST_MAX + 1];
 	uint64_t tar_size;
+	/*
+	 * dm-verity (veritytab.h).  VERITY: the image has a hash tree with a
+	 * recorded root hash, in the thin device VERITY_DEVICE_ID of its pool or
+	 * in the file VERITY_FILE, VERITY_SIZE bytes long.  A pool image with a
+	 * VERITY_DEVICE but no VERITY is one whose image-verity did not finish.
+	 */
+	bool verity;
+	bool verity_device;
+	uint64_t verity_device_id;
+	char *verity_file;
+	uint64_t verity_size;
+	struct srfs_verity_params verity_params;
+	char root_hash[SRFS_VERITY_ROOT_HEX_MAX + 1];
 };
 
 void srfs_image_clear(struct srfs_image *img);

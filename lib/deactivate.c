@@ -85,6 +85,9 @@ int srfs_image_deactivate(const char *name, const struct srfs_deactivate_options
 			log_errno(r, "cannot remove device %s", a.dm_name);
 		if (r < 0)
 			return r;
+		/* A verity image's lower devices go with the verity target (when not gone yet). */
+		if (srfs_dm_available(true) == 0)
+			srfs_image_verity_devices_remove_deferred(name);
 	}
 	/* A loop device (autoclear) detaches by itself with the last mount of it. */
 	r = srfs_active_image_forget(&st, name);

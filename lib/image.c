@@ -13,6 +13,7 @@
 #include "runtime.h"
 #include "thinid.h"
 #include "util.h"
+#include "veritytab.h"
 
 /* Removes the writable device (if there is one); -EBUSY when something holds it. */
 int srfs_image_build_device_remove(const char *build_dm)
@@ -27,6 +28,57 @@ int srfs_image_build_device_remove(const char *build_dm)
 		log_error("device %s is busy: something still holds the image being built", build_dm);
 	else if (r < 0)
 		log_errno(r, "cannot remove device %s", build_dm);
+	return r;
+}
+
+/* Removes device NAME if it exists (-EBUSY, logged, when something holds it). */
+static int remove_device(const char *name, const char *image)
+{
+	struct srfs_dm_info info;
+	int r = srfs_dm_info(name, &info);
+	if (r == 0 && !info.exists)
+		return 0;
+	if (r == 0)
+		r = srfs_dm_remove(name, false);
+	if (r == -ENXIO || r == -ENODEV)
+		return 0;
+	if (r == -EBUSY)
+		log_error("device %s of image %s is busy", name, image);
+	else if (r < 0)
+		log_errno(r, "cannot remove device %s", name);
+	return r;
+}
+
+int srfs_image_verity_devices_remove(const char *name)
+{
+	char dm_name[SRFS_DM_NAME_MAX + 1];
+	int r = 0;
+	for (int hash = 0; r == 0 && hash < 2; hash++) {
+		r = srfs_verity_dm_name(name, hash, dm_name, sizeof(dm_name));
+		if (r == 0)
+			r = remove_device(dm_name, name);
+	}
+	return r;
+}
+
+void srfs_image_verity_devices_remove_deferred(const char *name)
+{
+	char dm_name[SRFS_DM_NAME_MAX + 1];
+	for (int hash = 0; hash < 2; hash++)
+		if (srfs_verity_dm_name(name, hash, dm_name, sizeof(dm_name)) == 0)
+			srfs_dm_remove(dm_name, true);
+}
+
+int srfs_image_verity_clear(struct srfs_state *st, const struct srfs_pool *pool,
+			    struct srfs_image *img)
+{
+	if (!img->verity_device || img->verity)
+		return 0;
+	int r = srfs_image_verity_devices_remove(img->name);
+	if (r == 0)
+		r = srfs_thinid_delete_hash(st, pool, img);
+	if (r == 0)
+		log_info("removed the hash tree an interrupted image-verity of %s left", img->name);
 	return r;
 }
 
@@ -155,6 +207,9 @@ static int remove_from_pool(struct srfs_state *st, const struct srfs_pool_tx *tx
 		if (r < 0)
 			return r;
 	}
+	/* What a hash tree's build left (the image is not active: its devices are not in use). */
+	if (img->verity_device && (r = srfs_image_verity_devices_remove(img->name)) < 0)
+		return r;
 	r = srfs_thinid_delete(st, &tx->pool, img);
 	if (r < 0)
 		return r;
@@ -326,6 +381,17 @@ static int count_share(const struct srfs_share *s, void *userdata)
 	return 0;
 }
 
+/* Has the verity target of active image NAME seen a corrupt block? */
+static bool verity_corrupted(const char *name)
+{
+	char dm_name[SRFS_DM_NAME_MAX + 1], type[32], status[64];
+	if (srfs_dm_available(true) < 0 || srfs_image_dm_name(name, false, dm_name, sizeof(dm_name)) < 0 ||
+	    srfs_dm_get_target(dm_name, true, type, sizeof(type), status, sizeof(status), NULL) < 0 ||
+	    !streq(type, "verity"))
+		return false;
+	return srfs_verity_status_parse(status) == 1;
+}
+
 int srfs_image_report(const char *pool,
 		      int (*fn)(const struct srfs_image_report *report, void *userdata),
 		      void *userdata)
@@ -383,6 +449,7 @@ int srfs_image_report(const char *pool,
 			.active = active,
 			.shares = counts[i],
 			.context = a.context,
+			.corrupted = active && img.verity && verity_corrupted(img.name),
 		};
 		q = fn(&rep, userdata);
 		if (q < 0) {

@@ -27,6 +27,18 @@
 /* Removes the writable device of an image being built, if there is one (-EBUSY: held). */
 int srfs_image_build_device_remove(const char *build_dm);
 
+/* Removes the lower devices of verity pool image NAME (veritytab.h), if there are any. */
+int srfs_image_verity_devices_remove(const char *name);
+/* The same, each when its last user (the verity target) closes it. */
+void srfs_image_verity_devices_remove_deferred(const char *name);
+/*
+ * Clears what an interrupted image-verity of pool image IMG left: its
+ * devices and its hash area's thin id (through a pool transaction that the
+ * caller holds, pooltx.h); IMG's record then has no hash tree.
+ */
+int srfs_image_verity_clear(struct srfs_state *st, const struct srfs_pool *pool,
+			    struct srfs_image *img);
+
 /* Logs that image NAME (a WHAT) is not sealed, and what clears it; -EINVAL. */
 int srfs_image_unsealed_error(const char *what, const char *name);
 
@@ -41,6 +53,9 @@ struct srfs_image_create_options {
 	const char *from_dir;
 	const char *parent;
 	const char *from_oci;     /* an OCI image layout, LAYOUT[:REF] */
+	bool verity;              /* --verity: a hash tree for a pool image */
+	const char *verity_file;  /* --source: the hash tree from veritysetup format ... */
+	const char *root_hash;    /* ... and its root hash (hex) */
 };
 
 int srfs_image_create(const char *name, const struct srfs_image_create_options *o);
@@ -69,6 +84,7 @@ struct srfs_image_report {
 	bool active;
 	unsigned shares;
 	const char *context; /* the SELinux label it is active with ("" for none) */
+	bool corrupted;      /* a verity image whose target found a corrupt block */
 };
 
 /* Calls FN for each image (of POOL, or every one), sorted by name. */

@@ -80,3 +80,33 @@ int srfs_probe_filesystem(int fd, char *type, size_t type_size)
 	snprintf(type, type_size, "%s", value);
 	return 1;
 }
+
+int srfs_probe_block_size(int fd, uint64_t *size)
+{
+	int r = 0;
+	_cleanup_(blkid_free_probep) blkid_probe pr = probe_new(fd, &r);
+	const char *value = NULL;
+	char *end;
+
+	if (!pr)
+		return r;
+#ifdef BLKID_SUBLKS_FSINFO /* (util-linux 2.39: BLOCK_SIZE only when asked for) */
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_FSINFO);
+#else
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+#endif
+	blkid_probe_enable_partitions(pr, 0);
+	r = blkid_do_safeprobe(pr);
+	if (r == 1 || r == -2)
+		return 0;
+	if (r < 0)
+		return -EIO;
+	if (blkid_probe_lookup_value(pr, "BLOCK_SIZE", &value, NULL) < 0)
+		return 0;
+	errno = 0;
+	unsigned long long v = strtoull(value, &end, 10);
+	if (errno || *end || v == 0)
+		return 0;
+	*size = v;
+	return 1;
+}

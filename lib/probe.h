@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Looks for any signature libblkid knows (file systems, RAID and LVM
@@ -17,3 +18,10 @@ int srfs_probe_signature(int fd, char *what, size_t what_size);
  * "erofs", ...), 0 when there is no file system (or something else), -errno.
  */
 int srfs_probe_filesystem(int fd, char *type, size_t type_size);
+
+/*
+ * The smallest unit the file system on FD reads and writes, as libblkid
+ * reports it (ext4: its block size; xfs: its sector size): 1 and SIZE, 0
+ * when unknown, -errno.
+ */
+int srfs_probe_block_size(int fd, uint64_t *size);

@@ -12,15 +12,18 @@
  *               thinpool-create that died before its record) is removed;
  *               the runtime record of a pool that is no longer active goes.
  *  2. images    (catalog, pool, image)  an image whose creation did not
- *               finish is removed, as image-remove would; then the layers
- *               (catalog, pool) whose import died or that no image needs.
+ *               finish is removed, as image-remove would; the hash area of
+ *               an image-verity that did not finish is deleted; then the
+ *               layers (catalog, pool) whose import died or that no image
+ *               needs.
  *  3. shares    (share)  a share whose mount is there is kept; any other is
  *               released: its record, target index entry, upper directory
  *               (one the caller chose is kept) and snapshot device and id.
  *  4. mounts    (image)  an active image whose mount is gone is deactivated;
  *               a mount of an image with no record (a crash before the
  *               record) is unmounted; image and build devices that no record
- *               explains are removed.
+ *               explains are removed, and a verity image's lower devices with
+ *               them.
  *
  * Loop devices are all autoclear: they go with their last user, so none can
  * be left behind by a crash.
@@ -245,6 +248,43 @@ static int recover_layers(struct srfs_state *st)
 	return ret;
 }
 
+/* The hash area of an image-verity that did not finish: the image is as it was before. */
+static int recover_verity(struct srfs_state *st)
+{
+	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
+	char **names = NULL;
+	int ret = 0;
+	int r = srfs_pool_tx_begin(st, NULL, 0, &tx);
+	if (r == 0)
+		r = srfs_state_list(st->catalog_fd, SRFS_IMAGES_DIR, &names);
+	if (r < 0)
+		return r;
+	for (char **n = names; *n; n++) {
+		_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
+		_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
+		if (srfs_image_load(st->catalog_fd, *n, &img) < 0 || !img.sealed ||
+		    !img.verity_device || img.verity)
+			continue;
+		r = srfs_pool_tx_begin(st, img.pool, SRFS_POOL_TX_RECOVER | SRFS_POOL_TX_UNKNOWN_OK,
+				       &tx);
+		if (r == 0 && !tx.active)
+			log_info("image %s has an unfinished hash tree, but its pool %s is not "
+				 "active: activate the pool and run shared-rootfs-recover again",
+				 *n, img.pool);
+		else if (r == 0)
+			r = srfs_lock_take(&lock, st, SRFS_LOCK_IMAGE, *n, false);
+		/* (Loaded again under the locks: the pool's recovery may have finished it.) */
+		if (r == 0 && tx.active && srfs_image_load(st->catalog_fd, *n, &img) == 0)
+			r = srfs_image_verity_clear(st, &tx.pool, &img);
+		srfs_lock_release(&lock);
+		srfs_pool_tx_end_pool(&tx);
+		if (r < 0 && r != -ENOENT)
+			ret = r;
+	}
+	srfs_names_free(names);
+	return ret;
+}
+
 /* ---- 3. shares -------------------------------------------------------------------- */
 
 static int release_snapshot(const char *id, bool have_dm)
@@ -365,6 +405,16 @@ static int recover_image(struct srfs_state *st, int mnt_dir, const char *name,
 		    (r = remove_dm(dm_name, "its image is not active")) < 0)
 			return r;
 	}
+	/* A verity image's lower devices: they go with its verity target (now, if it is gone). */
+	for (int hash = 0; have_dm && hash < 2; hash++) {
+		char lower[SRFS_DM_NAME_MAX + 1];
+		struct srfs_dm_info info;
+		if (srfs_verity_dm_name(name, hash, lower, sizeof(lower)) < 0 ||
+		    srfs_dm_info(lower, &info) < 0 || !info.exists || info.deferred_remove)
+			continue;
+		if ((r = remove_dm(lower, "its image is not active")) < 0)
+			return r;
+	}
 	if (mnt_dir >= 0)
 		unlinkat(mnt_dir, name, AT_REMOVEDIR);
 	return 0;
@@ -389,9 +439,11 @@ static int image_names(struct srfs_state *st, const struct dm_names *dm, char **
 		return r < 0 ? r : log_errno(-ENOMEM, "cannot list images");
 	}
 	for (size_t i = 0; i < na + nb + dm->n; i++) {
+		const char *dm_name = i < na + nb ? NULL : dm->names[i - na - nb];
 		const char *name = i < na ? a[i] : i < na + nb ? b[i - na]
-							     : dm_suffix(dm->names[i - na - nb],
-									 DM_IMG_PREFIX);
+							     : dm_suffix(dm_name, DM_IMG_PREFIX);
+		if (!name && dm_name && !(name = dm_suffix(dm_name, SRFS_VERITY_DM_DATA_PREFIX)))
+			name = dm_suffix(dm_name, SRFS_VERITY_DM_HASH_PREFIX);
 		bool seen = !name;
 		for (size_t j = 0; !seen && j < n; j++)
 			seen = streq(all[j], name);
@@ -491,6 +543,8 @@ int srfs_recover(void)
 		if (have_dm && (r = recover_pools(&st, &dm)) < 0)
 			ret = r;
 		if ((r = recover_unsealed(&st)) < 0)
+			ret = r;
+		if (have_dm && (r = recover_verity(&st)) < 0)
 			ret = r;
 		if (have_dm && (r = recover_layers(&st)) < 0)
 			ret = r;

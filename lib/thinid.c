@@ -23,12 +23,17 @@ static const struct srfs_record_key intent_keys[] = {
 	{ "transaction", true },
 	{ "class", false },
 	{ "snapshot", false }, /* written by 0.1.0 for a snapshot: class=snapshot now */
+	{ "verity", false },
+	{ "verity_device_id", false },
 	{ 0 },
 };
 
 struct intent {
 	bool create;
 	enum srfs_image_class cls; /* what the record is: an image, a snapshot, a layer */
+	bool verity;   /* DEVICE_ID is the image's hash area (image-verity), not its data */
+	bool has_hash; /* a removal of the image: HASH_ID, its hash area, goes too */
+	uint64_t hash_id;
 	char image[SRFS_NAME_MAX + 1];
 	uint64_t device_id;
 	uint64_t transaction;
@@ -119,6 +124,10 @@ static int intent_save(struct srfs_state *st, const char *pool, const struct int
 		r = srfs_record_set_u64(&rec, "transaction", in->transaction);
 	if (r == 0 && in->cls != SRFS_CLASS_IMAGE)
 		r = srfs_record_set(&rec, "class", in->cls == SRFS_CLASS_LAYER ? "layer" : "snapshot");
+	if (r == 0 && in->verity)
+		r = srfs_record_set(&rec, "verity", "1");
+	if (r == 0 && in->has_hash)
+		r = srfs_record_set_u64(&rec, "verity_device_id", in->hash_id);
 	if (r == 0)
 		r = srfs_record_save(dir, pool, &rec, SRFS_RECORD_DURABLE);
 	if (r < 0)
@@ -180,11 +189,31 @@ static int intent_load(struct srfs_state *st, const char *pool, struct intent *i
 	if (!cls && old_snapshot && streq(old_snapshot, "1"))
 		cls = "snapshot";
 	in->cls = !cls ? SRFS_CLASS_IMAGE : streq(cls, "layer") ? SRFS_CLASS_LAYER : SRFS_CLASS_SNAPSHOT;
+	const char *verity = srfs_record_get(&rec, "verity");
+	in->verity = verity && streq(verity, "1");
+	in->has_hash = srfs_record_get(&rec, "verity_device_id") != NULL;
+	if (in->has_hash && srfs_record_get_u64(&rec, "verity_device_id", &in->hash_id) < 0) {
+		log_error("intent of pool %s is corrupt: a value is malformed", pool);
+		return -EBADMSG;
+	}
 	snprintf(in->image, sizeof(in->image), "%s", image);
 	return 1;
 }
 
-/* Removes IMAGE's record if it is the one the intent is about. */
+/* Forgets the hash area of IMG in its record: the image is as it was before image-verity. */
+static int forget_hash(struct srfs_state *st, struct srfs_image *img)
+{
+	img->verity = img->verity_device = false;
+	img->verity_device_id = img->verity_size = 0;
+	img->root_hash[0] = '\0';
+	img->verity_params = (struct srfs_verity_params){ 0 };
+	return srfs_image_save(st, img);
+}
+
+/*
+ * Removes IMAGE's record if it is the one the intent is about; for an intent
+ * about a hash area, forgets the hash area in the record instead.
+ */
 static int forget_if_ours(struct srfs_state *st, const struct srfs_pool *pool,
 			  const struct intent *in)
 {
@@ -194,8 +223,13 @@ static int forget_if_ours(struct srfs_state *st, const struct srfs_pool *pool,
 		return 0;
 	if (r < 0)
 		return r;
-	if (img.kind != SRFS_IMAGE_POOL || !streq(img.pool, pool->name) ||
-	    img.device_id != in->device_id)
+	if (img.kind != SRFS_IMAGE_POOL || !streq(img.pool, pool->name))
+		return 0;
+	if (in->verity)
+		return img.verity_device && img.verity_device_id == in->device_id
+			       ? forget_hash(st, &img)
+			       : 0;
+	if (img.device_id != in->device_id)
 		return 0;
 	return srfs_image_forget(st, in->image, in->cls);
 }
@@ -280,6 +314,8 @@ static int recover_intent(struct srfs_state *st, const struct srfs_pool *pool)
 	}
 	/* A removal is always finished. */
 	r = now == then ? delete_id(pool, in.device_id) : 0;
+	if (r == 0 && now == then && in.has_hash)
+		r = delete_id(pool, in.hash_id);
 	if (r == 0 && now == then)
 		r = set_transaction(pool, then);
 	if (r == 0)
@@ -324,10 +360,13 @@ static int next_free_id(struct srfs_state *st, const char *pool, uint64_t *id)
 			return log_errno(r, "cannot read the image catalog");
 		for (char **n = names; *n; n++) {
 			_cleanup_(srfs_image_clear) struct srfs_image img = { 0 };
-			if (srfs_image_load_record(st->catalog_fd, *n, classes[c], &img) == 0 &&
-			    img.kind == SRFS_IMAGE_POOL && streq(img.pool, pool) &&
-			    img.device_id >= *id)
+			if (srfs_image_load_record(st->catalog_fd, *n, classes[c], &img) < 0 ||
+			    img.kind != SRFS_IMAGE_POOL || !streq(img.pool, pool))
+				continue;
+			if (img.device_id >= *id)
 				*id = img.device_id + 1;
+			if (img.verity_device && img.verity_device_id >= *id)
+				*id = img.verity_device_id + 1;
 		}
 		srfs_names_free(names);
 	}
@@ -356,11 +395,19 @@ static int send_create(const struct srfs_pool *pool, uint64_t id, const uint64_t
 	return r;
 }
 
-int srfs_thinid_create(struct srfs_state *st, const struct srfs_pool *pool,
-		       struct srfs_image *img, const uint64_t *origin_id, const char *origin_dm)
+/* The crash points of a creation: image-create's, or image-verity's for a hash area. */
+static void crash_point(bool verity, const char *step)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "%s:%s", verity ? "image-verity" : "image-create", step);
+	srfs_crash_point(name);
+}
+
+static int create_id(struct srfs_state *st, const struct srfs_pool *pool, struct srfs_image *img,
+		     const uint64_t *origin_id, const char *origin_dm, bool verity)
 {
 	struct srfs_thin_pool_status status;
-	struct intent in = { .create = true, .cls = img->cls };
+	struct intent in = { .create = true, .cls = img->cls, .verity = verity };
 	uint64_t first = 1;
 	int r;
 
@@ -382,7 +429,7 @@ int srfs_thinid_create(struct srfs_state *st, const struct srfs_pool *pool,
 		r = intent_save(st, pool->name, &in);
 		if (r < 0)
 			return r;
-		srfs_crash_point("image-create:intent");
+		crash_point(verity, "intent");
 		r = send_create(pool, in.device_id, origin_id, origin_dm);
 		if (r != -EEXIST)
 			break;
@@ -395,29 +442,82 @@ int srfs_thinid_create(struct srfs_state *st, const struct srfs_pool *pool,
 		intent_remove(st, pool->name);
 		return r;
 	}
-	srfs_crash_point("image-create:message");
+	crash_point(verity, "message");
 
-	img->device_id = in.device_id;
+	if (verity) {
+		img->verity_device = true;
+		img->verity_device_id = in.device_id;
+	} else {
+		img->device_id = in.device_id;
+	}
 	r = srfs_image_save(st, img);
 	if (r < 0)
 		goto undo;
-	srfs_crash_point("image-create:record");
+	crash_point(verity, "record");
 	r = set_transaction(pool, in.transaction);
 	if (r < 0) {
-		srfs_image_forget(st, img->name, img->cls);
+		if (verity)
+			forget_hash(st, img);
+		else
+			srfs_image_forget(st, img->name, img->cls);
 		goto undo;
 	}
-	srfs_crash_point("image-create:transaction");
+	crash_point(verity, "transaction");
 	r = intent_remove(st, pool->name);
 	if (r < 0)
 		return r; /* committed: the next command removes the intent */
-	log_verbose("%s %s is thin device %" PRIu64 " of pool %s", srfs_image_class_name(img->cls),
+	log_verbose("%s %s is thin device %" PRIu64 " of pool %s",
+		    verity ? "the hash tree of image" : srfs_image_class_name(img->cls),
 		    img->cls == SRFS_CLASS_LAYER ? img->chain_id : img->name, in.device_id,
 		    pool->name);
 	return 0;
 undo:
+	if (verity)
+		img->verity_device = false;
 	if (delete_id(pool, in.device_id) == 0)
 		intent_remove(st, pool->name);
+	return r;
+}
+
+int srfs_thinid_create(struct srfs_state *st, const struct srfs_pool *pool,
+		       struct srfs_image *img, const uint64_t *origin_id, const char *origin_dm)
+{
+	return create_id(st, pool, img, origin_id, origin_dm, false);
+}
+
+int srfs_thinid_create_hash(struct srfs_state *st, const struct srfs_pool *pool,
+			    struct srfs_image *img)
+{
+	return create_id(st, pool, img, NULL, NULL, true);
+}
+
+int srfs_thinid_delete_hash(struct srfs_state *st, const struct srfs_pool *pool,
+			    struct srfs_image *img)
+{
+	struct srfs_thin_pool_status status;
+	struct intent in = { .create = false, .verity = true, .device_id = img->verity_device_id };
+	int r;
+
+	if (!img->verity_device)
+		return 0;
+	r = srfs_thinid_pool_status(pool, &status);
+	if (r < 0)
+		return r;
+	snprintf(in.image, sizeof(in.image), "%s", img->name);
+	in.transaction = status.transaction_id;
+	r = intent_save(st, pool->name, &in);
+	if (r < 0)
+		return r;
+	r = delete_id(pool, in.device_id);
+	if (r < 0) {
+		intent_remove(st, pool->name);
+		return r;
+	}
+	r = set_transaction(pool, in.transaction);
+	if (r == 0)
+		r = forget_hash(st, img);
+	if (r == 0)
+		r = intent_remove(st, pool->name);
 	return r;
 }
 
@@ -426,7 +526,8 @@ int srfs_thinid_delete(struct srfs_state *st, const struct srfs_pool *pool,
 {
 	struct srfs_thin_pool_status status;
 	struct intent in = { .create = false, .cls = img->cls,
-			     .device_id = img->device_id };
+			     .device_id = img->device_id, .has_hash = img->verity_device,
+			     .hash_id = img->verity_device_id };
 	int r;
 
 	r = srfs_thinid_pool_status(pool, &status);
@@ -439,6 +540,8 @@ int srfs_thinid_delete(struct srfs_state *st, const struct srfs_pool *pool,
 		return r;
 	srfs_crash_point("image-remove:intent");
 	r = delete_id(pool, img->device_id);
+	if (r == 0 && in.has_hash)
+		r = delete_id(pool, in.hash_id);
 	if (r < 0) {
 		intent_remove(st, pool->name);
 		return r;

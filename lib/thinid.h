@@ -45,7 +45,20 @@ int srfs_thinid_pending(struct srfs_state *st, const char *image, char *pool,
 int srfs_thinid_create(struct srfs_state *st, const struct srfs_pool *pool,
 		       struct srfs_image *img, const uint64_t *origin_id, const char *origin_dm);
 
-/* Deletes IMG's thin device and then its record. */
+/*
+ * Creates a thin device for the hash area of pool image IMG (image-verity)
+ * and writes IMG's record with it as VERITY_DEVICE_ID, as one transaction;
+ * crash points "image-verity:intent", ":message", ":record", ":transaction".
+ * A creation rolled back forgets the hash area in the record, not the image.
+ */
+int srfs_thinid_create_hash(struct srfs_state *st, const struct srfs_pool *pool,
+			    struct srfs_image *img);
+
+/* Deletes the hash area of IMG (if it has one) and forgets it in IMG's record. */
+int srfs_thinid_delete_hash(struct srfs_state *st, const struct srfs_pool *pool,
+			    struct srfs_image *img);
+
+/* Deletes IMG's thin device (and its hash area's, if any) and then its record. */
 int srfs_thinid_delete(struct srfs_state *st, const struct srfs_pool *pool,
 		       const struct srfs_image *img);
 

@@ -60,10 +60,10 @@ setup() {
 	image-create -q --source x.img ex
 	run image-list
 	assert_success
-	assert_line --index 0 --regexp '^IMAGE +POOL +ID +PARENT +SIZE +FS +REF +MANIFEST +SEALED +ACTIVE +SHARES +LABEL$'
-	assert_line --index 1 --regexp '^er +file +- +- +4K +erofs +- +- +yes +no +0 +-$'
-	assert_line --index 2 --regexp '^ex +file +- +- +8M +ext4 +- +- +yes +no +0 +-$'
-	assert_line --index 3 --regexp '^sq +file +- +- +4K +squashfs +- +- +yes +no +0 +-$'
+	assert_line --index 0 --regexp '^IMAGE +POOL +ID +PARENT +SIZE +FS +REF +MANIFEST +VERITY +SEALED +ACTIVE +SHARES +LABEL$'
+	assert_line --index 1 --regexp '^er +file +- +- +4K +erofs +- +- +no +yes +no +0 +-$'
+	assert_line --index 2 --regexp '^ex +file +- +- +8M +ext4 +- +- +no +yes +no +0 +-$'
+	assert_line --index 3 --regexp '^sq +file +- +- +4K +squashfs +- +- +no +yes +no +0 +-$'
 	run image-list --json
 	assert_success
 	run python3 -c "
@@ -118,7 +118,7 @@ print(i['name'], i['kind'], i['pool'], i['device_id'], i['source'], i['size'], i
 		image-deactivate img' >out 2>&1 || { cat out; false; }
 	run cat out
 	assert_output "image-remove: image img is shared by 2 containers: c1, c2 (release them first)
-img                      file                  - -                             8M ext4     -                        -               yes    yes      2  -
+img                      file                  - -                             8M ext4     -                        -            no           yes    yes      2  -
 image-remove: image img is active (deactivate it first: image-deactivate img)"
 
 	# A pool image whose pool is not reachable here (no device-mapper on this kernel).

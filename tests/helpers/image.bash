@@ -113,7 +113,10 @@ catalog_thin_ids() (
 	{
 		image-list --json "$POOL" | python3 -S -c "
 import json, sys
-print('\n'.join(str(i['device_id']) for i in json.load(sys.stdin)['images']))"
+for i in json.load(sys.stdin)['images']:
+    print(i['device_id'])
+    if i['verity_device_id'] is not None:
+        print(i['verity_device_id'])"
 		local f line
 		for f in "$SHARED_ROOTFS_STATEDIR"/snapshots/* "$SHARED_ROOTFS_STATEDIR"/layers/*; do
 			[ -f "$f" ] || continue

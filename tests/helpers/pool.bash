@@ -13,7 +13,7 @@ pool_setup() {
 pool_teardown() {
 	local dev
 	# The pool's own devices, and the image devices of this test's state.
-	for dev in $(dmsetup ls 2>/dev/null | awk -v p="$POOL" 'index($1, p) || /^srfs-(img|build|snap):/ { print $1 }' | sort -r); do
+	for dev in $(dmsetup ls 2>/dev/null | awk -v p="$POOL" 'index($1, p) || /^srfs-(img|build|snap|vdata|vhash):/ { print $1 }' | sort -r); do
 		dmsetup remove --retry "$dev" 2>/dev/null || true
 	done
 	dmsetup remove --retry "srfs-$POOL" 2>/dev/null || true

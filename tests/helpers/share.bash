@@ -158,6 +158,9 @@ assert_consistent() (
 			case $n in
 			srfs-img:* | srfs-snap:* | srfs-build:*)
 				[ -n "${devices[$n]:-}" ] || bad+="device $n: no record explains it"$'\n' ;;
+			srfs-vdata:* | srfs-vhash:*)    # (a verity image's lower devices)
+				[ -n "${devices[srfs-img:${n#*:}]:-}" ] ||
+					bad+="device $n: no record explains it"$'\n' ;;
 			esac
 		done < <(dmsetup ls 2>/dev/null)
 		for f in "$cat"/intents/*; do

@@ -35,7 +35,7 @@ teardown() {
 
 	run image-list
 	assert_success
-	assert_line --regexp "^base +$POOL +1 +- +256M +ext4 +- +- +yes +no +0 +-$"
+	assert_line --regexp "^base +$POOL +1 +- +256M +ext4 +- +- +no +yes +no +0 +-$"
 	assert_nothing_left
 }
 
