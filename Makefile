@@ -20,6 +20,7 @@
 #   make check-vm        only the suites that need the qemu guest (device-mapper)
 #   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
 #   make check-fuzz      the libFuzzer targets for FUZZ_SECONDS each (fuzz/)
+#   make deb             the Debian package (debian/), in $(B)/deb, checked with lintian
 #   make demo            the whole flow on a throwaway loop-backed pool
 #   make bench           shared-rootfs against overlay2 and dm-rw (N=100; N=1000 the full run)
 #   make bench-idmap     idmapped shares against plain shares and copy + chown (N=20)
@@ -79,7 +80,8 @@ ALL_PKGS := mount blkid devmapper libselinux json-c libarchive
 # A module pkg-config cannot find stops make at once, naming it, for every goal that
 # compiles C.  Goals that compile none still work without the -dev packages; check,
 # demo and bench install them first (deps) and then run make again for what they build.
-NO_C_GOALS := deps check demo bench bench-idmap man check-layers clean uninstall dist distcheck
+NO_C_GOALS := deps check demo bench bench-idmap man check-layers clean uninstall dist distcheck \
+	deb
 ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
 PKGS_MISSING := $(foreach p,$(ALL_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo ok),,$(p)))
@@ -229,8 +231,8 @@ TEST_ENV := SRFS_SANITIZED=1 ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1
 endif
 CMDLINE_VARS = $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))
-RUN_BATS = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(addprefix -u ,$(CMDLINE_VARS)) \
-	SRFS_BUILD=$(abspath $(B)) $(TEST_ENV) $(BATS)
+CLEAN_ENV = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(addprefix -u ,$(CMDLINE_VARS))
+RUN_BATS = $(CLEAN_ENV) SRFS_BUILD=$(abspath $(B)) $(TEST_ENV) $(BATS)
 
 .PHONY: deps check check-fast check-layers check-build check-unit check-asan check-host check-tsan \
 	check-vm check-vm-selinux unit check-fuzz fuzzers fuzz-run
@@ -469,6 +471,30 @@ uninstall:
 
 clean:
 	rm -rf $(B)
+
+# ---- Debian package ----------------------------------------------------------------
+# make deb: the binary package (debian/), built with dpkg-buildpackage -us -uc -b in a
+# copy of the tree under $(B)/deb (dpkg-buildpackage writes the package beside the tree
+# it builds, and debian/ fills with build files), with the environment a shell would
+# give it (no variable of this make's command line), then checked with lintian: an error,
+# or a warning not overridden with a reason in debian/shared-rootfs.lintian-overrides,
+# fails.  The copy holds the files git tracks or would track (not ignored), or every
+# file but $(B) outside a git checkout (an unpacked make dist).
+DEB_DIR = $(B)/deb
+DEB_TREE = $(DEB_DIR)/shared-rootfs-$(VERSION)
+DEB_FILE = $(DEB_DIR)/shared-rootfs_$(VERSION)_$(shell dpkg --print-architecture).deb
+.PHONY: deb
+deb: deps
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = $(VERSION) ] || \
+		{ echo "deb: debian/changelog says $$v, the Makefile $(VERSION)" >&2; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_TREE)
+	{ if [ -e .git ]; then git ls-files -z --cached --others --exclude-standard; \
+	  else find . -path ./$(patsubst $(CURDIR)/%,%,$(abspath $(B))) -prune -o \
+		! -type d -print0; fi; } | \
+		tar --null --ignore-failed-read -T - -cf - | tar -C $(DEB_TREE) -xf -
+	cd $(DEB_TREE) && $(CLEAN_ENV) dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning --info $(DEB_DIR)/shared-rootfs_$(VERSION)_*.changes
+	@echo "$(DEB_FILE)"
 
 # ---- release tarball -------------------------------------------------------------
 # make dist: every file git tracks, as $(B)/shared-rootfs-VERSION.tar.gz.
