@@ -9,8 +9,9 @@
 #                        parallel (gcc, clang, ASan/UBSan and libFuzzer builds; unit tests;
 #                        the host suites under ASan/UBSan in two halves; valgrind;
 #                        fuzzing; the layer check; the VM suites in two guests side by
-#                        side; the SELinux suite in a guest with SELinux enabled); prints
-#                        each stage's wall time at the end
+#                        side; the SELinux suite in a guest with SELinux enabled; the
+#                        Debian package installed in a guest); prints each stage's wall
+#                        time at the end
 #   make check-fast      the inner loop, under 2 minutes: the layer check, the unit tests
 #                        and the host suites that boot no qemu guest, on the plain build
 #   make check-layers    the include graph of lib/ has no cycle (and follows lib/LAYERS)
@@ -21,6 +22,7 @@
 #   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
 #   make check-fuzz      the libFuzzer targets for FUZZ_SECONDS each (fuzz/)
 #   make deb             the Debian package (debian/), in $(B)/deb, checked with lintian
+#   make check-package   make deb, then the package installed, used and purged in a guest
 #   make demo            the whole flow on a throwaway loop-backed pool
 #   make bench           shared-rootfs against overlay2 and dm-rw (N=100; N=1000 the full run)
 #   make bench-idmap     idmapped shares against plain shares and copy + chown (N=20)
@@ -81,7 +83,7 @@ ALL_PKGS := mount blkid devmapper libselinux json-c libarchive
 # compiles C.  Goals that compile none still work without the -dev packages; check,
 # demo and bench install them first (deps) and then run make again for what they build.
 NO_C_GOALS := deps check demo bench bench-idmap man check-layers clean uninstall dist distcheck \
-	deb
+	deb check-package
 ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
 PKGS_MISSING := $(foreach p,$(ALL_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo ok),,$(p)))
@@ -287,7 +289,7 @@ check: deps
 # prerequisites set that order; make starts what is ready in the order it became ready.)
 # "+": the stages run make, and share this make's job slots.
 CHECK_STAGES := stage-layers stage-build-gcc stage-vm-a stage-vm-b stage-build-asan \
-	stage-asan-a stage-asan-b stage-vm-selinux stage-build-fuzz stage-fuzz \
+	stage-asan-a stage-asan-b stage-vm-selinux stage-package stage-build-fuzz stage-fuzz \
 	stage-build-clang stage-unit stage-memcheck stage-tsan
 .PHONY: check-stages $(CHECK_STAGES)
 check-stages: $(CHECK_STAGES)
@@ -330,6 +332,10 @@ stage-tsan: stage-build-gcc | stage-build-asan
 	+@$(STAGE) tsan $(GCC_MAKE) check-tsan
 stage-vm-selinux: stage-build-gcc
 	+@$(STAGE) vm-selinux $(GCC_MAKE) check-vm-selinux
+# The Debian package: built (its own build, from a copy of the tree), linted, installed
+# and purged in a guest (make check-package).
+stage-package: | stage-build-asan
+	+@$(STAGE) package $(MAKE) --no-print-directory check-package DEPS=0
 
 # The developer's inner loop, under 2 minutes on 2 CPUs: the layer check, the unit
 # tests and the host suites that boot no qemu guest, on the plain build in $(B), the
@@ -495,6 +501,15 @@ deb: deps
 	cd $(DEB_TREE) && $(CLEAN_ENV) dpkg-buildpackage -us -uc -b
 	lintian --fail-on error,warning --info $(DEB_DIR)/shared-rootfs_$(VERSION)_*.changes
 	@echo "$(DEB_FILE)"
+
+# make check-package: make deb, then tests/package/install.bats in a qemu guest whose
+# root is an overlay of the host's (tests/vm/run --overlay-root): the package installed
+# with dpkg, the demo's flow through the installed commands, removed and purged; the
+# host's root is never written to.
+.PHONY: check-package
+check-package: deb
+	SRFS_DEB=$(abspath $(DEB_FILE)) tests/vm/run --overlay-root -t $(VM_TIMEOUT) -e SRFS_DEB -- \
+		$(BATS) tests/package/install.bats
 
 # ---- release tarball -------------------------------------------------------------
 # make dist: every file git tracks, as $(B)/shared-rootfs-VERSION.tar.gz.
