@@ -9,8 +9,9 @@
 #                        parallel (gcc, clang, ASan/UBSan and libFuzzer builds; unit tests;
 #                        the host suites under ASan/UBSan in two halves; valgrind;
 #                        fuzzing; the layer check; the VM suites in two guests side by
-#                        side; the SELinux suite in a guest with SELinux enabled); prints
-#                        each stage's wall time at the end
+#                        side; the SELinux suite in a guest with SELinux enabled; the
+#                        Debian package installed in a guest); prints each stage's wall
+#                        time at the end
 #   make check-fast      the inner loop, under 2 minutes: the layer check, the unit tests
 #                        and the host suites that boot no qemu guest, on the plain build
 #   make check-layers    the include graph of lib/ has no cycle (and follows lib/LAYERS)
@@ -20,6 +21,8 @@
 #   make check-vm        only the suites that need the qemu guest (device-mapper)
 #   make check-vm-selinux  the SELinux suites in a guest with SELinux enabled
 #   make check-fuzz      the libFuzzer targets for FUZZ_SECONDS each (fuzz/)
+#   make deb             the Debian package (debian/), in $(B)/deb, checked with lintian
+#   make check-package   make deb, then the package installed, used and purged in a guest
 #   make demo            the whole flow on a throwaway loop-backed pool
 #   make bench           shared-rootfs against overlay2 and dm-rw (N=100; N=1000 the full run)
 #   make bench-idmap     idmapped shares against plain shares and copy + chown (N=20)
@@ -83,7 +86,7 @@ ALL_PKGS := mount blkid devmapper libselinux json-c libarchive libcrypto libcryp
 # compiles C.  Goals that compile none still work without the -dev packages; check,
 # demo and bench install them first (deps) and then run make again for what they build.
 NO_C_GOALS := deps check demo bench bench-idmap bench-oci bench-verity man check-layers clean \
-	uninstall dist distcheck
+	uninstall dist distcheck deb check-package
 ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
 PKGS_MISSING := $(foreach p,$(ALL_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo ok),,$(p)))
@@ -237,8 +240,8 @@ TEST_ENV := SRFS_SANITIZED=1 ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1
 endif
 CMDLINE_VARS = $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))
-RUN_BATS = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(addprefix -u ,$(CMDLINE_VARS)) \
-	SRFS_BUILD=$(abspath $(B)) $(TEST_ENV) $(BATS)
+CLEAN_ENV = env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(addprefix -u ,$(CMDLINE_VARS))
+RUN_BATS = $(CLEAN_ENV) SRFS_BUILD=$(abspath $(B)) $(TEST_ENV) $(BATS)
 
 .PHONY: deps check check-fast check-layers check-build check-unit check-asan check-host check-tsan \
 	check-vm check-vm-selinux unit check-fuzz fuzzers fuzz-run
@@ -293,7 +296,7 @@ check: deps
 # prerequisites set that order; make starts what is ready in the order it became ready.)
 # "+": the stages run make, and share this make's job slots.
 CHECK_STAGES := stage-layers stage-build-gcc stage-vm-a stage-vm-b stage-build-asan \
-	stage-asan-a stage-asan-b stage-vm-selinux stage-build-fuzz stage-fuzz \
+	stage-asan-a stage-asan-b stage-vm-selinux stage-package stage-build-fuzz stage-fuzz \
 	stage-build-clang stage-unit stage-memcheck stage-tsan
 .PHONY: check-stages $(CHECK_STAGES)
 check-stages: $(CHECK_STAGES)
@@ -336,6 +339,10 @@ stage-tsan: stage-build-gcc | stage-build-asan
 	+@$(STAGE) tsan $(GCC_MAKE) check-tsan
 stage-vm-selinux: stage-build-gcc
 	+@$(STAGE) vm-selinux $(GCC_MAKE) check-vm-selinux
+# The Debian package: built (its own build, from a copy of the tree), linted, installed
+# and purged in a guest (make check-package).
+stage-package: | stage-build-asan
+	+@$(STAGE) package $(MAKE) --no-print-directory check-package DEPS=0
 
 # The developer's inner loop, under 2 minutes on 2 CPUs: the layer check, the unit
 # tests and the host suites that boot no qemu guest, on the plain build in $(B), the
@@ -491,6 +498,39 @@ uninstall:
 
 clean:
 	rm -rf $(B)
+
+# ---- Debian package ----------------------------------------------------------------
+# make deb: the binary package (debian/), built with dpkg-buildpackage -us -uc -b in a
+# copy of the tree under $(B)/deb (dpkg-buildpackage writes the package beside the tree
+# it builds, and debian/ fills with build files), with the environment a shell would
+# give it (no variable of this make's command line), then checked with lintian: an error,
+# or a warning not overridden with a reason in debian/shared-rootfs.lintian-overrides,
+# fails.  The copy holds the files git tracks or would track (not ignored), or every
+# file but $(B) outside a git checkout (an unpacked make dist).
+DEB_DIR = $(B)/deb
+DEB_TREE = $(DEB_DIR)/shared-rootfs-$(VERSION)
+DEB_FILE = $(DEB_DIR)/shared-rootfs_$(VERSION)_$(shell dpkg --print-architecture).deb
+.PHONY: deb
+deb: deps
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = $(VERSION) ] || \
+		{ echo "deb: debian/changelog says $$v, the Makefile $(VERSION)" >&2; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_TREE)
+	{ if [ -e .git ]; then git ls-files -z --cached --others --exclude-standard; \
+	  else find . -path ./$(patsubst $(CURDIR)/%,%,$(abspath $(B))) -prune -o \
+		! -type d -print0; fi; } | \
+		tar --null --ignore-failed-read -T - -cf - | tar -C $(DEB_TREE) -xf -
+	cd $(DEB_TREE) && $(CLEAN_ENV) dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning --info $(DEB_DIR)/shared-rootfs_$(VERSION)_*.changes
+	@echo "$(DEB_FILE)"
+
+# make check-package: make deb, then tests/package/install.bats in a qemu guest whose
+# root is an overlay of the host's (tests/vm/run --overlay-root): the package installed
+# with dpkg, the demo's flow through the installed commands, removed and purged; the
+# host's root is never written to.
+.PHONY: check-package
+check-package: deb
+	SRFS_DEB=$(abspath $(DEB_FILE)) tests/vm/run --overlay-root -t $(VM_TIMEOUT) -e SRFS_DEB -- \
+		$(BATS) tests/package/install.bats
 
 # ---- release tarball -------------------------------------------------------------
 # make dist: every file git tracks, as $(B)/shared-rootfs-VERSION.tar.gz.

@@ -12,6 +12,18 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 	assert_line "uid=0"
 }
 
+@test "--overlay-root: the guest writes to its root, the host sees none of it" {
+	probe=/usr/share/srfs-overlay-probe-$$
+	run "$TOP/tests/vm/run" --overlay-root -t 300 -- bash -c "findmnt -n -o FSTYPE /
+		echo written >$probe && cat $probe && ls /run/srfs-overlay/upper/usr/share
+		touch /run/srfs-overlay/upper/x"
+	assert_failure                                  # the layers are shown read-only
+	assert_line overlay
+	assert_line written
+	assert_line "srfs-overlay-probe-$$"
+	assert_file_not_exist "$probe"
+}
+
 @test "a failing test inside the guest makes make check-vm fail" {
 	run make -C "$TOP" --no-print-directory check-vm B="$(srfs_make_b "$TOP")" \
 		VM_SUITES=tests/vm/selftest/fails.bats

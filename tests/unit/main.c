@@ -60,8 +60,8 @@ int main(int argc, char **argv)
 
 	srfs_log_init("unit");
 	/* The library logs its errors; keep them out of the results unless asked. */
-	if (!getenv("UNIT_VERBOSE"))
-		freopen("/dev/null", "w", stderr);
+	if (!getenv("UNIT_VERBOSE") && !freopen("/dev/null", "w", stderr))
+		return 1;
 	for (int i = 0; i < n_tests; i++) {
 		if (argc > 1 && !strstr(tests[i].name, argv[1]))
 			continue;

@@ -215,15 +215,18 @@ one_image() {
 
 @test "bad layers: digest, size, diff_id, ../, absolute paths, whiteouts through links, a full pool" {
 	image-create -q "$POOL" keep --size 64M
+	# (The refusal's output is left in $output for more checks.)
 	check_refused() {
-		local spec=$1 message=$2
+		local spec=$1 message=$2 said
 		run image-create "$POOL" bad --from-oci "$spec"
 		assert_one_line_error "image-create: $message"
+		said=$output
 		run layers
 		assert_output ""
 		assert_nothing_left
 		run image-list
 		refute_output --partial "bad "
+		output=$said
 	}
 	one_image A a "d:etc f:etc/a=1"
 	blob=$(python3 -S -c "
