@@ -191,7 +191,9 @@ static int fill_layer(struct build *b, int root_fd)
 
 	if (fd < 0)
 		return fd;
-	r = srfs_populate_layer(root_fd, fd, l->digest, l->compression, &got);
+	char name[PATH_MAX];
+	snprintf(name, sizeof(name), "%s: layer %s", b->oci.layout, l->digest);
+	r = srfs_populate_layer(root_fd, fd, name, l->compression, &got);
 	if (r < 0)
 		return r;
 	if (!streq(got.blob, l->digest) || got.blob_size != l->size) {

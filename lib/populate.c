@@ -215,7 +215,7 @@ static int apply_whiteout(int root_fd, const char *path, const struct path_set *
 		const char *victim = base + strlen(WHITEOUT_PREFIX);
 		char full[4096];
 		if (join(full, sizeof(full), dir, victim) < 0 || !*victim || streq(victim, ".") || streq(victim, "..")) {
-			log_error("layer %s: invalid whiteout '%s'", tar_name,
+			log_error("%s: invalid whiteout '%s'", tar_name,
 				  srfs_quote(q, sizeof(q), path));
 			return -EINVAL;
 		}
@@ -230,10 +230,10 @@ static int apply_whiteout(int root_fd, const char *path, const struct path_set *
 			r = keep_times(fd, &st);
 	}
 	if (r == -ELOOP || r == -EXDEV)
-		log_error("layer %s: whiteout '%s' lies under a symbolic link", tar_name,
+		log_error("%s: whiteout '%s' lies under a symbolic link", tar_name,
 			  srfs_quote(q, sizeof(q), path));
 	else if (r < 0)
-		log_errno(r, "layer %s: cannot apply whiteout '%s'", tar_name,
+		log_errno(r, "%s: cannot apply whiteout '%s'", tar_name,
 			  srfs_quote(q, sizeof(q), path));
 	return r;
 }
