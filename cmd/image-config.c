@@ -23,6 +23,27 @@ static void usage(void)
 	       srfs_log_prog());
 }
 
+/*
+ * Prints S with its control bytes as \n, \t or \xHH (and a backslash
+ * doubled): a value from the image can never start a line of its own or
+ * reach the terminal as an escape sequence.
+ */
+static void print_safe(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stdout);
+		else if (*p == '\t')
+			fputs("\\t", stdout);
+		else if (*p == '\\')
+			fputs("\\\\", stdout);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+	}
+}
+
 /* Prints S, in single quotes when a shell would split or expand it. */
 static void print_word(const char *s)
 {
@@ -32,9 +53,21 @@ static void print_word(const char *s)
 		return;
 	}
 	putchar('\'');
-	for (; *s; s++)
-		fputs(*s == '\'' ? "'\\''" : (char[]){ *s, '\0' }, stdout);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", stdout);
+		else
+			print_safe((char[]){ *s, '\0' });
+	}
 	putchar('\'');
+}
+
+/* "Key:" and S, or "-" for an empty or missing S. */
+static void print_value(const char *key, const char *s)
+{
+	printf("%-14s", key);
+	print_safe(s && *s ? s : "-");
+	putchar('\n');
 }
 
 /* "Key:" and the words of V on one line (a command line), or "-". */
@@ -59,7 +92,7 @@ static void print_list(const char *key, char **v)
 		return;
 	}
 	for (size_t i = 0; v[i]; i++)
-		printf("%-14s%s\n", i ? "" : key, v[i]);
+		print_value(i ? "" : key, v[i]);
 }
 
 static void print_config(const struct srfs_image_config *c)
@@ -67,8 +100,8 @@ static void print_config(const struct srfs_image_config *c)
 	print_command("Entrypoint:", c->entrypoint);
 	print_command("Cmd:", c->cmd);
 	print_list("Env:", c->env);
-	printf("%-14s%s\n", "WorkingDir:", c->working_dir && *c->working_dir ? c->working_dir : "-");
-	printf("%-14s%s\n", "User:", c->user && *c->user ? c->user : "-");
+	print_value("WorkingDir:", c->working_dir);
+	print_value("User:", c->user);
 	print_list("ExposedPorts:", c->exposed_ports);
 	print_list("Labels:", c->labels);
 }

@@ -193,7 +193,8 @@ static int fill_layer(struct build *b, int root_fd)
 		return fd;
 	char name[PATH_MAX];
 	snprintf(name, sizeof(name), "%s: layer %s", b->oci.layout, l->digest);
-	r = srfs_populate_layer(root_fd, fd, name, l->compression, &got);
+	/* A stream longer than twice the device cannot be unpacked into it: stop there. */
+	r = srfs_populate_layer(root_fd, fd, name, l->compression, l->size, 2 * b->img.size, &got);
 	if (r < 0)
 		return r;
 	if (!streq(got.blob, l->digest) || got.blob_size != l->size) {
@@ -450,8 +451,8 @@ static void build_failed(struct build *b)
 	b->img.sealed = false;
 	build_undo(b);
 	if (full && b->layer)
-		log_error("pool %s is full: layer %s did not fit (the layers below it are kept for "
-			  "the next import)", b->o->pool, b->img.chain_id);
+		log_error("pool %s is full: layer %s did not fit, and the image was not created",
+			  b->o->pool, b->img.chain_id);
 	else if (full)
 		log_error("pool %s is full: image %s did not fit and was not created", b->o->pool,
 			  b->img.name);
@@ -542,17 +543,28 @@ static int verify_blob(const struct build *b, const struct srfs_oci_layer *l)
 	struct srfs_sha256 *h;
 	char buf[128 * 1024], digest[SRFS_DIGEST_MAX + 1];
 	uint64_t size = 0;
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (fd < 0)
 		return fd;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && (uint64_t)st.st_size != l->size) {
+		log_error("%s: layer %s is %" PRIu64 " bytes, not %" PRIu64 " as the manifest says "
+			  "(truncated or replaced)", b->oci.layout, l->digest, (uint64_t)st.st_size,
+			  l->size);
+		return -EBADMSG;
+	}
 	if (!(h = srfs_sha256_new()))
 		return log_errno(-ENOMEM, "cannot check layer %s", l->digest);
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+	/* (At most one byte more than the descriptor says: a file that grows is not read on.) */
+	while (size <= l->size &&
+	       ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)))
 		if (n > 0) {
 			srfs_sha256_update(h, buf, (size_t)n);
 			size += (uint64_t)n;
 		}
+	if (size > l->size)
+		n = 0;
 	if (n < 0) {
 		int r = negative_errno();
 		srfs_sha256_free(h);
@@ -682,6 +694,7 @@ static int create_from_oci(const char *name, const struct srfs_image_create_opti
 	_cleanup_(srfs_image_clear) struct srfs_image below = { 0 };
 	size_t n, first_new;
 	char (*names)[SRFS_DIGEST_HEX + 1] = NULL;
+	bool *made = NULL; /* the layers this import unpacked */
 	char size_text[32];
 	int r;
 
@@ -691,8 +704,12 @@ static int create_from_oci(const char *name, const struct srfs_image_create_opti
 		return r;
 	n = b.oci.n_layers;
 	names = calloc(n, sizeof(*names));
-	if (!names)
+	made = calloc(n, sizeof(*made));
+	if (!names || !made) {
+		free(names);
+		free(made);
 		return log_errno(-ENOMEM, "cannot create image %s", name);
+	}
 	r = build_begin(&b, name);
 	if (r == 0)
 		r = clear_old(&b, name);
@@ -731,6 +748,7 @@ static int create_from_oci(const char *name, const struct srfs_image_create_opti
 		if (r == 0)
 			r = make_layer(&b, i, names[i], i > 0 ? &below : NULL);
 		if (r == 0) {
+			made[i] = true;
 			srfs_image_clear(&below);
 			below = b.img;
 			b.img = (struct srfs_image){ 0 };
@@ -739,8 +757,9 @@ static int create_from_oci(const char *name, const struct srfs_image_create_opti
 	if (r == 0)
 		r = make_oci_image(&b, name, &below);
 	/* A failure (not a crash) leaves nothing: the layers this import made go again. */
-	if (r < 0 && first_new < n)
-		srfs_layers_prune(&b.st, &b.tx);
+	for (size_t i = n; r < 0 && i-- > first_new;)
+		if (made[i])
+			srfs_layer_drop_unused(&b.st, &b.tx, names[i]);
 	if (r == 0)
 		log_info("image %s created in pool %s from %s (thin device %" PRIu64 ", %zu layer%s, "
 			 "%zu unpacked, %s, %s)", name, o->pool, b.oci.layout, b.img.device_id, n,
@@ -748,6 +767,7 @@ static int create_from_oci(const char *name, const struct srfs_image_create_opti
 			 srfs_size_format(size_text, sizeof(size_text), b.img.size));
 out:
 	free(names);
+	free(made);
 	return r;
 }
 

@@ -253,8 +253,17 @@ int srfs_layer_report(const char *pool,
 	int r;
 
 	r = srfs_state_open(&st, SRFS_STATE_CATALOG);
-	if (r == -ENOENT)
+	if (r == -ENOENT && !pool)
 		return 0;
+	if (pool && (r == 0 || r == -ENOENT)) {
+		_cleanup_(srfs_pool_clear) struct srfs_pool p = { 0 };
+		if (r == 0)
+			r = srfs_pool_load(st.catalog_fd, pool, &p);
+		if (r == -ENOENT)
+			log_error("unknown pool %s", pool);
+		if (r < 0)
+			return r;
+	}
 	if (r == 0)
 		r = srfs_state_list(st.catalog_fd, SRFS_LAYERS_DIR, &names);
 	if (r < 0)
@@ -279,47 +288,49 @@ int srfs_layer_report(const char *pool,
 	return r;
 }
 
-int srfs_layers_prune(struct srfs_state *st, const struct srfs_pool_tx *tx)
+int srfs_layer_drop_unused(struct srfs_state *st, const struct srfs_pool_tx *tx, const char *key)
 {
-	bool again = true;
+	char next[SRFS_NAME_MAX + 1];
 	int r = 0;
 
-	/* Deleting a layer can leave the one below it unused: until nothing changes. */
-	while (r == 0 && again) {
-		char **names;
-		again = false;
-		r = srfs_state_list(st->catalog_fd, SRFS_LAYERS_DIR, &names);
-		if (r < 0)
-			return log_errno(r, "cannot read the layers in the catalog");
-		for (char **n = names; r == 0 && *n; n++) {
-			_cleanup_(srfs_image_clear) struct srfs_image layer = { 0 };
-			char build_dm[SRFS_DM_NAME_MAX + 1];
-			unsigned users = 0;
-			if (srfs_image_load_record(st->catalog_fd, *n, SRFS_CLASS_LAYER, &layer) < 0 ||
-			    !streq(layer.pool, tx->pool.name))
-				continue;
-			if (layer.sealed) {
-				r = layer_users(st->catalog_fd, *n, &users);
-				if (r < 0 || users > 0)
-					continue;
-			} else {
-				/* Its import died (it holds the catalog lock while it works). */
-				r = srfs_image_dm_name(*n, true, build_dm, sizeof(build_dm));
-				if (r == 0)
-					r = srfs_image_build_device_remove(build_dm);
-				if (r < 0)
-					continue;
-			}
-			r = srfs_thinid_delete(st, &tx->pool, &layer);
-			if (r == 0) {
-				log_verbose("deleted %s layer %s (thin device %" PRIu64 ")",
-					    layer.sealed ? "unused" : "unfinished", layer.chain_id,
-					    layer.device_id);
-				again = true;
-			}
+	snprintf(next, sizeof(next), "%s", key);
+	/* Down the chain: deleting a layer can leave the one below it unused. */
+	while (r == 0 && next[0]) {
+		_cleanup_(srfs_image_clear) struct srfs_image layer = { 0 };
+		char build_dm[SRFS_DM_NAME_MAX + 1];
+		unsigned users = 0;
+		r = srfs_image_load_record(st->catalog_fd, next, SRFS_CLASS_LAYER, &layer);
+		if (r == -ENOENT || (r == 0 && !streq(layer.pool, tx->pool.name)))
+			return 0;
+		if (r == 0 && layer.sealed) {
+			r = layer_users(st->catalog_fd, next, &users);
+			if (r < 0 || users > 0)
+				return r;
+		} else if (r == 0) {
+			/* Its import died (an import holds the catalog lock while it works). */
+			r = srfs_image_dm_name(next, true, build_dm, sizeof(build_dm));
+			if (r == 0)
+				r = srfs_image_build_device_remove(build_dm);
 		}
-		srfs_names_free(names);
+		if (r == 0)
+			r = srfs_thinid_delete(st, &tx->pool, &layer);
+		if (r == 0)
+			log_verbose("deleted %s layer %s (thin device %" PRIu64 ")",
+				    layer.sealed ? "unused" : "unfinished", layer.chain_id, layer.device_id);
+		snprintf(next, sizeof(next), "%s", layer.parent);
 	}
+	return r;
+}
+
+int srfs_layers_prune(struct srfs_state *st, const struct srfs_pool_tx *tx)
+{
+	char **names;
+	int r = srfs_state_list(st->catalog_fd, SRFS_LAYERS_DIR, &names);
+	if (r < 0)
+		return log_errno(r, "cannot read the layers in the catalog");
+	for (char **n = names; r == 0 && *n; n++)
+		r = srfs_layer_drop_unused(st, tx, *n);
+	srfs_names_free(names);
 	return r;
 }
 

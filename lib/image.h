@@ -73,6 +73,11 @@ int srfs_image_remove(const char *name, unsigned flags);
  * on it) or whose import died; until none is left.
  */
 int srfs_layers_prune(struct srfs_state *st, const struct srfs_pool_tx *tx);
+/*
+ * Deletes the layer KEY of the pool of TX when nothing uses it (or its
+ * import died), then each layer below it that nothing uses any more.
+ */
+int srfs_layer_drop_unused(struct srfs_state *st, const struct srfs_pool_tx *tx, const char *key);
 
 /* Calls FN for each layer (of POOL, or every one) with the number of its users. */
 int srfs_layer_report(const char *pool,

@@ -18,6 +18,15 @@
 /* Indexes inside indexes: more than this is a loop or an attack. */
 #define MAX_INDEX_DEPTH 4
 
+/*
+ * S, from the layout, fit for a message: control bytes and quotes escaped,
+ * cut at 80 bytes.  (One line per fault, whatever a hostile layout holds.)
+ */
+static const char *shown(char buf[96], const char *s)
+{
+	return srfs_quote(buf, 96, s);
+}
+
 /* ---- media types ------------------------------------------------------------------- */
 
 enum blob_kind { KIND_INDEX, KIND_MANIFEST, KIND_CONFIG, KIND_LAYER, KIND_UNKNOWN };
@@ -215,6 +224,7 @@ static int read_descriptor(const struct srfs_oci_image *img, struct json_object 
 			   const char *where, struct descriptor *d)
 {
 	struct json_object *size = member(o, "size", json_type_int);
+	char q[96];
 	int r;
 
 	d->media_type = string_member(o, "mediaType");
@@ -227,12 +237,12 @@ static int read_descriptor(const struct srfs_oci_image *img, struct json_object 
 	d->size = (uint64_t)json_object_get_int64(size);
 	r = srfs_digest_check(d->digest);
 	if (r == -EOPNOTSUPP) {
-		log_error("%s: %s names blob %.80s of an unsupported digest algorithm (sha256 is "
-			  "supported)", img->layout, where, d->digest);
+		log_error("%s: %s names blob %s of an unsupported digest algorithm (sha256 is "
+			  "supported)", img->layout, where, shown(q, d->digest));
 		return r;
 	}
 	if (r < 0) {
-		log_error("%s: %s names a malformed digest '%.80s'", img->layout, where, d->digest);
+		log_error("%s: %s names a malformed digest '%s'", img->layout, where, shown(q, d->digest));
 		return r;
 	}
 	d->type = media_type(d->media_type);
@@ -318,8 +328,10 @@ static void list_platforms(struct json_object *manifests, char *list, size_t siz
 		const char *variant = string_member(p, "variant");
 		if (!os || !arch)
 			continue;
-		n += (size_t)snprintf(list + n, size - n, "%s%.20s/%.20s%s%.20s", n ? ", " : "", os,
-				      arch, variant ? "/" : "", variant ? variant : "");
+		char q1[96], q2[96], q3[96];
+		n += (size_t)snprintf(list + n, size - n, "%s%.20s/%.20s%s%.20s", n ? ", " : "",
+				      shown(q1, os), shown(q2, arch), variant ? "/" : "",
+				      variant ? shown(q3, variant) : "");
 	}
 }
 
@@ -468,8 +480,9 @@ static int resolve(struct srfs_oci_image *img, const struct descriptor *d, const
 	if (d->type && d->type->kind == KIND_INDEX)
 		return resolve_index(img, d, platform, depth, manifest);
 	if (!d->type || d->type->kind != KIND_MANIFEST) {
-		log_error("%s: unsupported media type %.120s of blob %s (an image manifest or "
-			  "index was expected)", img->layout, d->media_type, d->digest);
+		char q[96];
+		log_error("%s: unsupported media type %s of blob %s (an image manifest or "
+			  "index was expected)", img->layout, shown(q, d->media_type), d->digest);
 		return -EOPNOTSUPP;
 	}
 	snprintf(img->manifest, sizeof(img->manifest), "%s", d->digest);
@@ -504,8 +517,9 @@ static int read_layers(struct srfs_oci_image *img, struct json_object *manifest)
 		if (r < 0)
 			return r;
 		if (!d.type || d.type->kind != KIND_LAYER) {
-			log_error("%s: layer %s has an unsupported media type %.120s", img->layout,
-				  d.digest, d.media_type);
+			char q[96];
+			log_error("%s: layer %s has an unsupported media type %s", img->layout,
+				  d.digest, shown(q, d.media_type));
 			return -EOPNOTSUPP;
 		}
 		snprintf(l->digest, sizeof(l->digest), "%s", d.digest);
@@ -539,9 +553,10 @@ static int read_diff_ids(struct srfs_oci_image *img, struct json_object *config)
 									   : "";
 		int r = srfs_digest_check(id);
 		if (r < 0) {
-			log_error("%s: config %s: diff_id %zu is %s '%.80s'", img->layout, img->config,
+			char q[96];
+			log_error("%s: config %s: diff_id %zu is %s '%s'", img->layout, img->config,
 				  i + 1, r == -EOPNOTSUPP ? "of an unsupported algorithm" : "malformed",
-				  id);
+				  shown(q, id));
 			return r;
 		}
 		snprintf(l->diff_id, sizeof(l->diff_id), "%s", id);
@@ -570,8 +585,9 @@ static int read_manifest(struct srfs_oci_image *img, struct json_object *manifes
 	if (r < 0)
 		return r;
 	if (!d.type || d.type->kind != KIND_CONFIG) {
-		log_error("%s: config %s has an unsupported media type %.120s", img->layout,
-			  d.digest, d.media_type);
+		char q[96];
+		log_error("%s: config %s has an unsupported media type %s", img->layout,
+			  d.digest, shown(q, d.media_type));
 		return -EOPNOTSUPP;
 	}
 	snprintf(img->config, sizeof(img->config), "%s", d.digest);
@@ -672,8 +688,9 @@ static int check_layout_version(const struct srfs_oci_image *img)
 		return r;
 	const char *v = string_member(o, "imageLayoutVersion");
 	if (!v || strncmp(v, "1.", 2) != 0) {
-		log_error("%s: unsupported image layout version %.40s (1.x is supported)",
-			  img->layout, v ? v : "(none)");
+		char q[96];
+		log_error("%s: unsupported image layout version %s (1.x is supported)",
+			  img->layout, v ? shown(q, v) : "(none)");
 		r = -EOPNOTSUPP;
 	}
 	json_object_put(o);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
+#include <locale.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -177,12 +180,19 @@ static bool written_by_layer(const char *name, void *userdata)
 	       set_contains(job->written, child);
 }
 
-/* Removes what DIR held before this layer (its children that the layer did not write). */
+/*
+ * Removes what DIR held before this layer: every entry below it that the
+ * layer did not write, also inside the directories the layer wrote (the
+ * layer may have written DIR/sub/new before DIR's opaque marker: what
+ * DIR/sub held below goes too).  Each directory keeps its times.
+ */
 static int apply_opaque(int root_fd, const char *dir, const struct path_set *written)
 {
 	struct opaque_job job = { dir, written };
 	_cleanup_close_ int fd = open_dir_beneath(root_fd, dir);
+	struct dirent *de;
 	struct stat st;
+	DIR *d;
 	int r;
 
 	if (fd == -ENOENT)
@@ -196,6 +206,32 @@ static int apply_opaque(int root_fd, const char *dir, const struct path_set *wri
 	if (walk < 0)
 		return negative_errno();
 	r = srfs_remove_children(walk, written_by_layer, &job);
+	if (r < 0)
+		return r;
+	/* What is left the layer wrote: the directories among it lose their lower content. */
+	walk = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (walk < 0 || !(d = fdopendir(walk))) {
+		r = negative_errno();
+		if (walk >= 0)
+			close(walk);
+		return r;
+	}
+	rewinddir(d); /* (the first walk's descriptor shared this one's offset, at the end) */
+	while (r == 0 && (de = readdir(d))) {
+		struct stat cs;
+		char *child;
+		if (streq(de->d_name, ".") || streq(de->d_name, "..") ||
+		    fstatat(fd, de->d_name, &cs, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(cs.st_mode))
+			continue;
+		/* (On the heap: a layer's tree can be two thousand directories deep.) */
+		if (asprintf(&child, "%s%s%s", dir, *dir ? "/" : "", de->d_name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		r = apply_opaque(root_fd, child, written);
+		free(child);
+	}
+	closedir(d);
 	return r < 0 ? r : keep_times(fd, &st);
 }
 
@@ -219,8 +255,19 @@ static int apply_whiteout(int root_fd, const char *path, const struct path_set *
 				  srfs_quote(q, sizeof(q), path));
 			return -EINVAL;
 		}
-		if (set_contains(written, full))
-			return 0; /* this layer made it: the whiteout hides only what was below */
+		/*
+		 * This layer wrote it: the whiteout hides only what was below, which is
+		 * all of it for a file, and what the layer did not write for a directory.
+		 */
+		if (set_contains(written, full)) {
+			struct stat vs;
+			_cleanup_close_ int dfd = open_dir_beneath(root_fd, dir);
+			if (dfd < 0 || fstatat(dfd, victim, &vs, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISDIR(vs.st_mode))
+				return 0;
+			r = apply_opaque(root_fd, full, written);
+			goto out;
+		}
 		_cleanup_close_ int fd = open_dir_beneath(root_fd, dir);
 		struct stat st;
 		if (fd == -ENOENT)
@@ -229,6 +276,7 @@ static int apply_whiteout(int root_fd, const char *path, const struct path_set *
 		if (r == 0)
 			r = keep_times(fd, &st);
 	}
+out:
 	if (r == -ELOOP || r == -EXDEV)
 		log_error("%s: whiteout '%s' lies under a symbolic link", tar_name,
 			  srfs_quote(q, sizeof(q), path));
@@ -308,14 +356,30 @@ static int write_entry(struct archive *in, struct archive *ext, struct archive_e
 }
 
 /* Runs FN with ROOT_FD as the current directory, which libarchive writes relative to. */
+/*
+ * Runs FN with ROOT_FD as the current directory, which libarchive writes
+ * relative to, and with UTF-8 as the thread's character set: names in pax
+ * headers are UTF-8 (Go writes every non-ASCII name so, as in a
+ * distribution's ca-certificates), and libarchive refuses to convert them
+ * to the tools' C locale.  Names are written as the bytes they are.
+ */
 static int in_root(int root_fd, int (*fn)(void *userdata), void *userdata)
 {
 	_cleanup_close_ int saved = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	locale_t utf8, old = (locale_t)0;
+
 	if (saved < 0)
 		return log_errno(negative_errno(), "cannot open the current directory");
 	if (fchdir(root_fd) < 0)
 		return log_errno(negative_errno(), "cannot enter the image");
+	utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8)
+		old = uselocale(utf8);
 	int r = fn(userdata);
+	if (utf8) {
+		uselocale(old);
+		freelocale(utf8);
+	}
 	if (fchdir(saved) < 0 && r == 0)
 		r = log_errno(negative_errno(), "cannot return to the current directory");
 	return r;
@@ -404,6 +468,62 @@ static int dir_times_add(struct tar_job *job, const char *path, struct archive_e
 	return 0;
 }
 
+/*
+ * A layer's entry loses its security.selinux attribute: the SELinux label is
+ * the image mount's (image-activate --context), never one the image picks.
+ */
+static int drop_selinux_label(struct archive_entry *entry)
+{
+	struct kept {
+		char *name;
+		void *value;
+		size_t len;
+	} kept[64];
+	size_t n = 0, total = 0;
+	bool found = false;
+	const char *name;
+	const void *value;
+	size_t len;
+	int r = 0;
+
+	archive_entry_xattr_reset(entry);
+	while (archive_entry_xattr_next(entry, &name, &value, &len) == ARCHIVE_OK) {
+		total++;
+		if (streq(name, "security.selinux"))
+			found = true;
+	}
+	if (!found)
+		return 0;
+	if (total > ARRAY_SIZE(kept))
+		return -E2BIG;
+	archive_entry_xattr_reset(entry);
+	while (archive_entry_xattr_next(entry, &name, &value, &len) == ARCHIVE_OK) {
+		if (streq(name, "security.selinux"))
+			continue;
+		kept[n].name = strdup(name);
+		kept[n].value = malloc(len ? len : 1);
+		kept[n].len = len;
+		if (!kept[n].name || !kept[n].value) {
+			free(kept[n].name);
+			free(kept[n].value);
+			r = -ENOMEM;
+			break;
+		}
+		memcpy(kept[n].value, value, len);
+		n++;
+	}
+	if (r == 0) {
+		archive_entry_xattr_clear(entry);
+		for (size_t i = 0; i < n; i++)
+			archive_entry_xattr_add_entry(entry, kept[i].name, kept[i].value, kept[i].len);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(kept[i].name);
+		free(kept[i].value);
+	}
+	return r;
+}
+
 /* Does ENTRY carry the extended attribute NAME? */
 static bool entry_has_xattr(struct archive_entry *entry, const char *name)
 {
@@ -490,6 +610,7 @@ struct layer_stream {
 	struct archive *outer;
 	struct srfs_sha256 *blob, *tar;
 	uint64_t blob_size, tar_size;
+	uint64_t max_blob, max_tar; /* reading more is an error */
 	char buf[128 * 1024];
 	char tar_buf[128 * 1024];
 };
@@ -508,6 +629,10 @@ static la_ssize_t read_blob(struct archive *a, void *userdata, const void **out)
 	}
 	srfs_sha256_update(s->blob, s->buf, (size_t)n);
 	s->blob_size += (uint64_t)n;
+	if (s->blob_size > s->max_blob) {
+		archive_set_error(a, EFBIG, "the blob is longer than its descriptor says");
+		return -1;
+	}
 	*out = s->buf;
 	return n;
 }
@@ -523,6 +648,10 @@ static la_ssize_t read_tar(struct archive *a, void *userdata, const void **out)
 	}
 	srfs_sha256_update(s->tar, s->tar_buf, (size_t)n);
 	s->tar_size += (uint64_t)n;
+	if (s->tar_size > s->max_tar) {
+		archive_set_error(a, EFBIG, "it unpacks to more than %" PRIu64 " bytes", s->max_tar);
+		return -1;
+	}
 	*out = s->tar_buf;
 	return n;
 }
@@ -618,9 +747,10 @@ static int extract_tar(void *userdata)
 	struct tar_job *job = userdata;
 	_cleanup_archive_ struct archive *in = archive_read_new();
 	_cleanup_archive_ struct archive *ext = disk_writer();
-	_cleanup_(set_free) struct path_set written = { 0 };
+	_cleanup_(set_free) struct path_set written = { 0 }, timed = { 0 };
 	struct root_entry root = { 0 };
 	struct archive_entry *entry;
+	unsigned entries = 0;
 	char norm[4096];
 	int r;
 
@@ -657,18 +787,27 @@ static int extract_tar(void *userdata)
 				return r;
 			continue;
 		}
+		if (++entries > SRFS_POPULATE_ENTRIES_MAX) {
+			log_error("%s: more than %u entries", job->tar_name, SRFS_POPULATE_ENTRIES_MAX);
+			return -E2BIG;
+		}
 		if (!*norm)
 			root_entry_save(&root, entry);
+		/* A directory given again: its first entry's times are kept (no list grows). */
+		bool again = job->layer && *norm && set_contains(&timed, norm);
 		if (job->layer && archive_entry_filetype(entry) == AE_IFDIR &&
 		    (r = drop_other_xattrs(job, norm, entry)) < 0)
 			return r;
+		if (job->layer && (r = drop_selinux_label(entry)) < 0)
+			return log_errno(r, "cannot apply %s", job->tar_name);
 		r = write_entry(in, ext, entry, job->tar_name);
 		if (r < 0)
 			return r;
 		if (job->layer && (set_insert_with_parents(&written, norm) < 0 ||
-				   (*norm && archive_entry_filetype(entry) == AE_IFDIR &&
-				    dir_times_add(job, norm, entry) < 0)))
-			return log_errno(-ENOMEM, "cannot apply layer %s", job->tar_name);
+				   (*norm && archive_entry_filetype(entry) == AE_IFDIR && !again &&
+				    (dir_times_add(job, norm, entry) < 0 ||
+				     set_insert(&timed, norm) < 0))))
+			return log_errno(-ENOMEM, "cannot apply %s", job->tar_name);
 	}
 	r = finish(ext, &root, job->tar_name);
 	if (r == 0 && job->layer)
@@ -688,9 +827,11 @@ int srfs_populate_tar(int root_fd, int tar_fd, const char *tar_name, bool layer)
 }
 
 int srfs_populate_layer(int root_fd, int blob_fd, const char *name,
-			enum srfs_oci_compression compression, struct srfs_layer_digests *digests)
+			enum srfs_oci_compression compression, uint64_t blob_size,
+			uint64_t max_tar_size, struct srfs_layer_digests *digests)
 {
-	struct layer_stream stream = { .fd = blob_fd, .name = name };
+	struct layer_stream stream = { .fd = blob_fd, .name = name, .max_blob = blob_size,
+				       .max_tar = max_tar_size };
 	struct tar_job job = {
 		.root_fd = root_fd, .tar_fd = blob_fd, .tar_name = name, .layer = true,
 		.oci = true, .compression = compression, .digests = digests, .stream = &stream,

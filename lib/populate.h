@@ -35,12 +35,19 @@ struct srfs_layer_digests {
 /*
  * Applies the OCI layer BLOB_FD (named NAME in messages), compressed as
  * COMPRESSION says, as srfs_populate_tar does with LAYER, stricter: only
- * tar, and an entry with an absolute path is refused.  On success DIGESTS
+ * tar, and an entry with an absolute path is refused; reading more than
+ * BLOB_SIZE bytes of the blob, or MAX_TAR_SIZE of its tar stream, is an
+ * error (a blob that grows, a stream that unpacks without end).  Entries
+ * lose their security.selinux attribute.  On success DIGESTS
  * holds what every byte of the blob and of its tar stream hashed to; the
  * caller compares them with the descriptor and the config.
  */
 int srfs_populate_layer(int root_fd, int blob_fd, const char *name,
-			enum srfs_oci_compression compression, struct srfs_layer_digests *digests);
+			enum srfs_oci_compression compression, uint64_t blob_size,
+			uint64_t max_tar_size, struct srfs_layer_digests *digests);
+
+/* More entries than this in one tar stream is refused (a tree of millions of files). */
+#define SRFS_POPULATE_ENTRIES_MAX 4000000u
 
 /* Copies the tree under the directory SOURCE_DIR (not crossing mounts). */
 int srfs_populate_dir(int root_fd, const char *source_dir);

@@ -476,7 +476,12 @@ static int recover_mounts(struct srfs_state *st, const struct dm_names *dm, bool
 	for (size_t i = 0; have_dm && i < dm->n; i++) {
 		_cleanup_lock_ struct srfs_lock lock = SRFS_LOCK_INIT;
 		const char *name = dm_suffix(dm->names[i], DM_BUILD_PREFIX);
-		if (!name)
+		/*
+		 * A layer's (its record is written before its device is made): an
+		 * import holds the catalog lock, not an image lock, while it builds
+		 * one; recover_layers removes what a dead import left.
+		 */
+		if (!name || (st->catalog_fd >= 0 && in_catalog(st->catalog_fd, SRFS_LAYERS_DIR, name)))
 			continue;
 		r = srfs_lock_take(&lock, st, SRFS_LOCK_IMAGE, name, false);
 		if (r == 0 && dm_exists(dm->names[i]))
