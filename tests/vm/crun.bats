@@ -21,6 +21,7 @@ setup() {
 }
 teardown() {
 	for i in $(seq 10); do crun delete -f "ct$i-$$" 2>/dev/null || true; done
+	crun delete -f "web1-$$" 2>/dev/null || true
 	unmount_test_tmpdir
 	pool_teardown
 }
@@ -71,4 +72,35 @@ done"
 	[ -z "$(rootfs-list)" ]
 	[ "$(grep -c " $PWD/ct" /proc/self/mountinfo)" = 0 ]
 	[ "$(dmsetup ls | grep -c 'srfs-img:')" = 0 ]
+}
+
+@test "shared-rootfs(7)'s walk-through: an OCI image imported, run by crun as its config says" {
+	umoci init --layout L
+	umoci new --image L:web
+	umoci unpack --image L:web b >/dev/null
+	cp -a src/. b/rootfs/
+	umoci repack --image L:web b
+	umoci config --image L:web --config.entrypoint /bin/sh --config.cmd -c \
+		--config.cmd 'echo "$GREETING from $(pwd)"' --config.env GREETING=hello \
+		--config.workingdir /etc >/dev/null
+	image-create -q "$POOL" web --from-oci L:web
+	mkdir -p web1/rootfs
+	rootfs-share web web1 "$PWD/web1/rootfs"
+	(cd web1 && crun spec)
+	# config.json's process from the image's config, as the man page says.
+	image-config --json web | python3 -S -c "
+import json, sys
+image = json.load(sys.stdin)['config']
+c = json.load(open('web1/config.json'))
+c['root'] = {'path': 'rootfs', 'readonly': True}
+c['process']['terminal'] = False
+c['process']['args'] = image.get('Entrypoint', []) + image.get('Cmd', [])
+c['process']['env'] += image.get('Env', [])
+c['process']['cwd'] = image.get('WorkingDir') or '/'
+json.dump(c, open('web1/config.json', 'w'))"
+	run bash -c "cd web1 && crun run web1-$$ </dev/null"
+	assert_success
+	assert_output "hello from /etc"
+	rootfs-release --deactivate web1
+	[ -z "$(rootfs-list)" ]
 }
