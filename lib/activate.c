@@ -650,6 +650,22 @@ int srfs_image_activate(const char *name, const struct srfs_activate_options *o,
 		r = open_device(&st, &img, o, mounted, &a, &loop, &made_dm);
 	if (r < 0)
 		goto fail;
+	/*
+	 * A verity image's mount adopted must be of the verity device just
+	 * made: a crash's mount from before an image-verity is of the
+	 * unverified data.
+	 */
+	struct stat ms, ds;
+	if (mounted && img.verity && (stat(a.mount, &ms) < 0 || stat(a.device, &ds) < 0 ||
+			!S_ISBLK(ds.st_mode) || ms.st_dev != ds.st_rdev)) {
+		log_info("the existing mount of image %s is not of its device %s: mounting it again",
+			 name, a.device);
+		if (umount2(a.mount, MNT_DETACH) < 0) {
+			r = log_errno(negative_errno(), "cannot unmount %s", a.mount);
+			goto fail;
+		}
+		mounted = false;
+	}
 	srfs_crash_point("image-activate:device");
 	if (!mounted) {
 		r = mount_image(&img, &a);

@@ -63,8 +63,14 @@ static int get_params(struct crypt_device *cd, struct srfs_verity_params *p)
 	int r = crypt_get_verity_info(cd, &vp);
 	if (r < 0)
 		return r;
+	/*
+	 * What image-verity makes and the catalog takes back: sha256, 4 KiB data
+	 * and hash blocks (a file system's blocks must be readable through the
+	 * target).  Anything else would be a record no tool could load again.
+	 */
 	if (vp.salt_size > SRFS_VERITY_SALT_MAX || vp.hash_type != 1 || vp.hash_area_offset != 0 ||
-	    vp.hash_block_size == 0 || strlen(vp.hash_name) >= sizeof(p->algorithm))
+	    vp.data_block_size != SRFS_VERITY_BLOCK || vp.hash_block_size != SRFS_VERITY_BLOCK ||
+	    !vp.hash_name || strcmp(vp.hash_name, SRFS_VERITY_ALGORITHM) != 0)
 		return -EINVAL;
 	*p = (struct srfs_verity_params){
 		.data_block_size = vp.data_block_size,
@@ -137,7 +143,7 @@ int srfs_verity_load(const char *data, const char *hash, const char *root_hash,
 	r = get_params(cd, p);
 	if (r < 0) {
 		log_error("the hash tree %s uses parameters that cannot be used here (format 1, "
-			  "its superblock at offset 0)",
+			  "its superblock at offset 0, sha256, 4096-byte data and hash blocks)",
 			  hash_name);
 		return -EINVAL;
 	}

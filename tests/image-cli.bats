@@ -142,3 +142,19 @@ image-remove: image img is active (deactivate it first: image-deactivate img)"
 	assert_failure
 	assert_output --partial "image-remove: catalog record of image bad is corrupt: "
 }
+
+@test "a hash tree made with other parameters than sha256 and 4 KiB blocks is refused at registration" {
+	command -v veritysetup >/dev/null || fail "veritysetup is not installed (package cryptsetup-bin)"
+	truncate -s 16M f.img
+	mkfs.ext4 -q -b 4096 f.img
+	for params in "--data-block-size=8192" "--hash-block-size=8192" "--hash=sha1"; do
+		# shellcheck disable=SC2086
+		root=$(veritysetup format $params f.img f.hash | awk '/^Root hash:/ { print $3 }')
+		run image-create --source "$PWD/f.img" v --verity "$PWD/f.hash" --root-hash "$root"
+		assert_one_line_error "image-create: the hash tree $PWD/f.hash uses parameters that cannot be used here"
+		assert_file_not_exist "$SHARED_ROOTFS_STATEDIR/images/v"
+		rm f.hash
+	done
+	run image-list
+	assert_success
+}
