@@ -82,7 +82,7 @@ block_of() {
 	[ "$(cat c1/etc/motd)" = "pool image" ]
 	cmp c2/data/target src/data/target
 	run image-list
-	assert_line --regexp "^img +$POOL +1 +- +64M +ext4 +yes +yes +yes +2 +-$"
+	assert_line --regexp "^img +$POOL +1 +- +64M +ext4 +- +- +yes +yes +yes +2 +-$"
 	assert_consistent
 	rootfs-release c1
 	rootfs-release c2 --deactivate
