@@ -56,13 +56,13 @@ int srfs_verity_params_format(const struct srfs_verity_params *p, char *buf, siz
 
 int srfs_verity_params_parse(const char *text, struct srfs_verity_params *p)
 {
-	char alg[64], salt[2 * SRFS_VERITY_SALT_MAX + 2], rest;
+	char alg[32], salt[2 * SRFS_VERITY_SALT_MAX + 2], rest;
 	uint64_t dbs, hbs;
 	int consumed = 0;
 
 	*p = (struct srfs_verity_params){ 0 };
 	/* Fields separated by one space each, and nothing else. */
-	if (sscanf(text, "%63[a-z0-9_-] %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+	if (sscanf(text, "%31[a-z0-9_-] %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
 			 " %513[0-9a-f-]%n%c",
 		   alg, &dbs, &hbs, &p->data_blocks, &p->hash_start, salt, &consumed, &rest) != 6 ||
 	    (size_t)consumed != strlen(text) || strstr(text, "  ") || text[0] == ' ')
