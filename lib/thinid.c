@@ -540,12 +540,13 @@ int srfs_thinid_delete(struct srfs_state *st, const struct srfs_pool *pool,
 		return r;
 	srfs_crash_point("image-remove:intent");
 	r = delete_id(pool, img->device_id);
-	if (r == 0 && in.has_hash)
-		r = delete_id(pool, in.hash_id);
 	if (r < 0) {
 		intent_remove(st, pool->name);
 		return r;
 	}
+	/* The data is gone: the intent stays until the hash area is too (the next command finishes). */
+	if (in.has_hash && (r = delete_id(pool, in.hash_id)) < 0)
+		return r;
 	srfs_crash_point("image-remove:message");
 	/* From here on the removal is only ever finished, never undone. */
 	r = set_transaction(pool, in.transaction);
