@@ -197,7 +197,7 @@ block_of() {
 		[ "$(cat "$c/etc/motd")" = "pool image" ]
 	done
 	run image-list
-	assert_line --regexp "^img +$POOL .* ext4 +corrupted +yes +yes +2 +-$"
+	assert_line --regexp "^img +$POOL .* ext4 .* corrupted +yes +yes +2 +-$"
 	[ "$(image_field img corrupted)" = true ]
 	rootfs-release c1
 	rootfs-release c2 --deactivate
