@@ -20,6 +20,10 @@ pool_teardown() {
 	for dev in $(losetup -n -O NAME,BACK-FILE | awk -v d="$BATS_TEST_TMPDIR" 'index($2, d) == 1 { print $1 }'); do
 		losetup -d "$dev" 2>/dev/null || true
 	done
+	# The pool's files are sparse, but what the test wrote into them stays in the
+	# guest's memory (its /tmp is a tmpfs) until bats removes every test's directory
+	# at the end of the run: with all the VM suites in one guest that filled /tmp.
+	rm -f "$BATS_TEST_TMPDIR/data" "$BATS_TEST_TMPDIR/meta"
 }
 
 loops_of_test() {

@@ -15,6 +15,8 @@ setup() {
 teardown() {
 	unmount_test_tmpdir
 	pool_teardown
+	# Layouts and trees: gone now, not at the end of the run (see pool_teardown).
+	rm -rf "${BATS_TEST_TMPDIR:?}"/*
 }
 
 # The layout L: "base" (make_tree's tree), "app1" and "app2" on it, each one layer more.
