@@ -224,7 +224,11 @@ static int recover_unsealed(struct srfs_state *st)
 	return ret;
 }
 
-/* Layers whose import died, and layers no image needs any more, in every active pool. */
+/*
+ * Layers whose import died, and layers no image needs any more, in every
+ * active pool.  A pass of its own, after recover_unsealed: an unfinished
+ * image still counts as a user of its top layer until that has removed it.
+ */
 static int recover_layers(struct srfs_state *st)
 {
 	_cleanup_pool_tx_ struct srfs_pool_tx tx = SRFS_POOL_TX_INIT;
