@@ -102,7 +102,7 @@ SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 # <tool>_PKGS: the system libraries (pkg-config names) that tool links.
 TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list \
 	image-config image-activate image-deactivate image-verity rootfs-share rootfs-release \
-	rootfs-list shared-rootfs-boot \
+	rootfs-list rootfs-bundle shared-rootfs-boot \
 	shared-rootfs-recover
 thinpool-create_PKGS := devmapper blkid
 thinpool-status_PKGS := devmapper blkid json-c
@@ -126,6 +126,8 @@ rootfs-share_LDFLAGS := -static-pie
 rootfs-release_LDFLAGS := -static-pie
 endif
 rootfs-list_PKGS := json-c
+# rootfs-bundle reads the image's OCI config (checked against its digest) and writes JSON.
+rootfs-bundle_PKGS := json-c libcrypto
 shared-rootfs-boot_PKGS := devmapper blkid libselinux
 shared-rootfs-recover_PKGS := devmapper blkid
 # The mount(8) helpers, installed into helperdir.
