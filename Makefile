@@ -147,7 +147,7 @@ SHARE_PATH_DYNAMIC := $(B)/rootfs-share.dynamic $(B)/rootfs-release.dynamic
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
-HELPERS := state-tool share-threads userns-run
+HELPERS := state-tool share-threads userns-run spec-tool
 HELPER_BINS := $(HELPERS:%=$(B)/tests/helpers/%)
 
 MAN_SRCS := $(sort $(wildcard man/*.scd))
@@ -195,7 +195,10 @@ $(SHARE_PATH_DYNAMIC): $(B)/%.dynamic: $(B)/cmd/%.o $(B)/libsrfs.a
 	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^
 
 $(HELPER_BINS): $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libsrfs.a
-	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
+		$(if $($*_PKGS),$(shell $(PKG_CONFIG) --libs $($*_PKGS)))
+# (spec-tool drives lib/spec.c, which reads OCI configs: json-c, and libcrypto for their digests.)
+spec-tool_PKGS := json-c libcrypto
 
 $(B)/tests/unit/test-unit: $(UNIT_OBJS) $(B)/libsrfs.a
 	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \

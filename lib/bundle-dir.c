@@ -54,9 +54,14 @@ static int open_bundle(int parent_fd, const char *name, const char *abs, bool mi
 	if (fd >= 0)
 		return fd;
 	int r = negative_errno();
+	struct stat st;
 	srfs_quote(q, sizeof(q), abs);
 	if (r == -ENOENT && missing_ok)
 		return r;
+	/* O_DIRECTORY finds a symbolic link not to be a directory before O_NOFOLLOW says ELOOP. */
+	if (r == -ENOTDIR && fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		r = -ELOOP;
 	if (r == -ELOOP)
 		log_error("bundle directory %s is a symbolic link", q);
 	else if (r == -ENOTDIR)
@@ -122,7 +127,7 @@ int srfs_bundle_dir_make(const char *dir, int *dir_fd, char **abs_out, bool *mad
 	if (r < 0)
 		return r;
 	srfs_quote(q, sizeof(q), abs);
-	if (mkdirat(parent, name, 0700) == 0)
+	if (mkdirat(parent, name, 0755) == 0)
 		*made = true;
 	else if (errno != EEXIST)
 		return log_errno(negative_errno(), "cannot make bundle directory %s", q);

@@ -14,7 +14,8 @@
 #define SRFS_BUNDLE_ROOTFS "rootfs"
 
 /*
- * Makes the directory DIR (mode 0700; or takes it when it is an empty
+ * Makes the directory DIR (mode 0755, which a user-namespaced
+ * container's root must be able to pass; or takes it when it is an empty
  * directory already) and DIR/rootfs in it.  *DIR_FD: DIR opened for reading,
  * *ABS: its absolute path, *MADE: DIR was made here.  Every failure is
  * logged, naming DIR, and leaves nothing made.
