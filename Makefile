@@ -29,6 +29,9 @@
 #   make bench-oci       image-create --from-oci against umoci unpack, and pool space (N=3)
 #   make bench-verity    reads with and without dm-verity, 20 containers on one verity
 #                        image (in the qemu guest; N=5 runs each)
+#   make bench-engines   start-to-exit latency of crun containers running true: shared
+#                        (rootfs-bundle), overlay2 and dm-rw (in the qemu guest; N=100 in
+#                        a row, P=50 at once)
 #   make install         PREFIX, DESTDIR, sbindir, helperdir, mandir, ... are honoured
 #   make dist            a release tarball; make distcheck checks it builds and passes alone
 #
@@ -85,7 +88,7 @@ ALL_PKGS := mount blkid devmapper libselinux json-c libarchive libcrypto libcryp
 # A module pkg-config cannot find stops make at once, naming it, for every goal that
 # compiles C.  Goals that compile none still work without the -dev packages; check,
 # demo and bench install them first (deps) and then run make again for what they build.
-NO_C_GOALS := deps check demo bench bench-idmap bench-oci bench-verity man check-layers clean \
+NO_C_GOALS := deps check demo bench bench-idmap bench-oci bench-verity bench-engines man check-layers clean \
 	uninstall dist distcheck deb check-package
 ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
@@ -467,6 +470,13 @@ bench-oci: deps
 bench-verity: deps
 	$(Q)$(MAKE) --no-print-directory all
 	SRFS_BUILD=$(abspath $(B)) bench/verity $(if $(filter command line,$(origin N)),$(N))
+
+# make bench-engines: containers run by crun on shares (rootfs-bundle), overlay2 and
+# dm-rw, start to exit (bench/engines; in the qemu guest when this kernel has no dm).
+.PHONY: bench-engines
+bench-engines: deps
+	$(Q)$(MAKE) --no-print-directory all
+	SRFS_BUILD=$(abspath $(B)) bench/engines $(N) $(or $(P),50)
 
 # ---- demo ----------------------------------------------------------------------
 .PHONY: demo
