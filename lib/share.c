@@ -207,6 +207,24 @@ static int run_mode_helper(const struct srfs_share_mode_ops *ops, const char *co
 	return srfs_run_tool(ops->helper, args);
 }
 
+/* "PROGRAM share IMAGE ID TARGET [--idmap MAP] [--bundle DIR]" for a mode done out of process. */
+static int run_share_helper(const struct srfs_share_mode_ops *ops, const char *image,
+			    const char *id, const char *target, const struct srfs_share_options *o)
+{
+	const char *args[9] = { "share", image, id, target };
+	size_t n = 4;
+	if (o->idmap) {
+		args[n++] = "--idmap";
+		args[n++] = o->idmap;
+	}
+	if (o->bundle) {
+		args[n++] = "--bundle";
+		args[n++] = o->bundle;
+	}
+	args[n] = NULL;
+	return run_mode_helper(ops, args);
+}
+
 /* Enters the mount namespace NS (a descriptor). */
 static int enter_namespace(int ns)
 {
@@ -335,20 +353,8 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 		log_error("cannot share image %s: unknown share mode %d", image, (int)o->mode);
 		return -EINVAL;
 	}
-	if (ops->helper) {
-		const char *args[9] = { "share", image, id, target_arg };
-		size_t n = 4;
-		if (o->idmap) {
-			args[n++] = "--idmap";
-			args[n++] = o->idmap;
-		}
-		if (o->bundle) {
-			args[n++] = "--bundle";
-			args[n++] = o->bundle;
-		}
-		args[n] = NULL;
-		return run_mode_helper(ops, args);
-	}
+	if (ops->helper)
+		return run_share_helper(ops, image, id, target_arg, o);
 
 	char label_buf[SRFS_CONTEXT_MAX];
 	const char *label;
