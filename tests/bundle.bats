@@ -94,6 +94,9 @@ $2" "$1"
 rootfs" ]
 	mountinfo_of "$PWD/b/rootfs" | grep -q " ro,nosuid,nodev"
 	grep -qx "bundle=$PWD/b" "$SHARED_ROOTFS_RUNDIR/shares/c1"
+	rootfs-list --json | python3 -c "import json, sys
+s = json.load(sys.stdin)['shares'][0]
+assert s['bundle'] == sys.argv[1] and s['target'] == sys.argv[1] + '/rootfs', s" "$PWD/b"
 	grep -qx "target=$PWD/b/rootfs" "$SHARED_ROOTFS_RUNDIR/shares/c1"
 	# Everything but the fields set from the image is what crun spec writes here.
 	mkdir ref && (cd ref && crun spec)
