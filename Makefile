@@ -29,6 +29,9 @@
 #   make bench-oci       image-create --from-oci against umoci unpack, and pool space (N=3)
 #   make bench-verity    reads with and without dm-verity, 20 containers on one verity
 #                        image (in the qemu guest; N=5 runs each)
+#   make bench-engines   start-to-exit latency of crun containers running true: shared
+#                        (rootfs-bundle), overlay2 and dm-rw (in the qemu guest; N=100 in
+#                        a row, P=50 at once)
 #   make install         PREFIX, DESTDIR, sbindir, helperdir, mandir, ... are honoured
 #   make dist            a release tarball; make distcheck checks it builds and passes alone
 #
@@ -85,7 +88,7 @@ ALL_PKGS := mount blkid devmapper libselinux json-c libarchive libcrypto libcryp
 # A module pkg-config cannot find stops make at once, naming it, for every goal that
 # compiles C.  Goals that compile none still work without the -dev packages; check,
 # demo and bench install them first (deps) and then run make again for what they build.
-NO_C_GOALS := deps check demo bench bench-idmap bench-oci bench-verity man check-layers clean \
+NO_C_GOALS := deps check demo bench bench-idmap bench-oci bench-verity bench-engines man check-layers clean \
 	uninstall dist distcheck deb check-package
 ifneq ($(filter-out $(NO_C_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null && echo ok),ok)
@@ -102,7 +105,7 @@ SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 # <tool>_PKGS: the system libraries (pkg-config names) that tool links.
 TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list \
 	image-config image-activate image-deactivate image-verity rootfs-share rootfs-release \
-	rootfs-list shared-rootfs-boot \
+	rootfs-list rootfs-bundle shared-rootfs-boot \
 	shared-rootfs-recover
 thinpool-create_PKGS := devmapper blkid
 thinpool-status_PKGS := devmapper blkid json-c
@@ -126,6 +129,8 @@ rootfs-share_LDFLAGS := -static-pie
 rootfs-release_LDFLAGS := -static-pie
 endif
 rootfs-list_PKGS := json-c
+# rootfs-bundle reads the image's OCI config (checked against its digest) and writes JSON.
+rootfs-bundle_PKGS := json-c libcrypto
 shared-rootfs-boot_PKGS := devmapper blkid libselinux
 shared-rootfs-recover_PKGS := devmapper blkid
 # The mount(8) helpers, installed into helperdir.
@@ -145,7 +150,7 @@ SHARE_PATH_DYNAMIC := $(B)/rootfs-share.dynamic $(B)/rootfs-release.dynamic
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/%.o)
-HELPERS := state-tool share-threads userns-run
+HELPERS := state-tool share-threads userns-run spec-tool
 HELPER_BINS := $(HELPERS:%=$(B)/tests/helpers/%)
 
 MAN_SRCS := $(sort $(wildcard man/*.scd))
@@ -193,7 +198,10 @@ $(SHARE_PATH_DYNAMIC): $(B)/%.dynamic: $(B)/cmd/%.o $(B)/libsrfs.a
 	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^
 
 $(HELPER_BINS): $(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libsrfs.a
-	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
+		$(if $($*_PKGS),$(shell $(PKG_CONFIG) --libs $($*_PKGS)))
+# (spec-tool drives lib/spec.c, which reads OCI configs: json-c, and libcrypto for their digests.)
+spec-tool_PKGS := json-c libcrypto
 
 $(B)/tests/unit/test-unit: $(UNIT_OBJS) $(B)/libsrfs.a
 	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $^ \
@@ -462,6 +470,13 @@ bench-oci: deps
 bench-verity: deps
 	$(Q)$(MAKE) --no-print-directory all
 	SRFS_BUILD=$(abspath $(B)) bench/verity $(if $(filter command line,$(origin N)),$(N))
+
+# make bench-engines: containers run by crun on shares (rootfs-bundle), overlay2 and
+# dm-rw, start to exit (bench/engines; in the qemu guest when this kernel has no dm).
+.PHONY: bench-engines
+bench-engines: deps
+	$(Q)$(MAKE) --no-print-directory all
+	SRFS_BUILD=$(abspath $(B)) bench/engines $(N) $(or $(P),50)
 
 # ---- demo ----------------------------------------------------------------------
 .PHONY: demo

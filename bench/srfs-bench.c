@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 			if (phase == 0)
 				r = overlay2 ? overlay2_create(lower, base, target)
 				    : bind   ? bind_create(lower, target)
-				    : dm     ? srfs_snapshot_share(image, id, target, NULL)
+				    : dm     ? srfs_snapshot_share(image, id, target, NULL, NULL)
 					     : srfs_share_create(&st, image, id, target, &so);
 			else
 				r = overlay2 ? overlay2_delete(base, target)

@@ -63,6 +63,7 @@ static int add_json(const struct srfs_share *s, void *userdata)
 	srfs_json_add_string(o, "since", since);
 	srfs_json_add_string(o, "label", s->context[0] ? s->context : NULL);
 	srfs_json_add_string(o, "idmap", s->idmap);
+	srfs_json_add_string(o, "bundle", s->bundle);
 	srfs_json_append(userdata, o);
 	return 0;
 }

@@ -7,6 +7,7 @@
 static void usage(void)
 {
 	printf("Usage: %s ID [--lazy] [--deactivate] [--ignore-missing] [--keep-upper]\n"
+	       "       [--remove-bundle]\n"
 	       "       %s --target TARGET [options]\n"
 	       "\n"
 	       "Unmount the share of container ID (or the share at TARGET) and forget it.\n"
@@ -17,11 +18,22 @@ static void usage(void)
 	       "      --deactivate           also deactivate the image when this was its last share\n"
 	       "      --ignore-missing       an unknown share is not an error\n"
 	       "      --keep-upper           overlay: keep what the container wrote (the upper\n"
-	       "                             directory) for a later overlay share of it\n" SRFS_COMMON_HELP,
+	       "                             directory) for a later overlay share of it\n"
+	       "      --remove-bundle        a share made by rootfs-bundle: also remove its bundle\n"
+	       "                             directory (config.json, the empty rootfs, the\n"
+	       "                             directory), refused when it holds anything else\n"
+	       SRFS_COMMON_HELP,
 	       srfs_log_prog(), srfs_log_prog());
 }
 
-enum { OPT_TARGET = 256, OPT_LAZY, OPT_DEACTIVATE, OPT_IGNORE_MISSING, OPT_KEEP_UPPER };
+enum {
+	OPT_TARGET = 256,
+	OPT_LAZY,
+	OPT_DEACTIVATE,
+	OPT_IGNORE_MISSING,
+	OPT_KEEP_UPPER,
+	OPT_REMOVE_BUNDLE,
+};
 
 int main(int argc, char **argv)
 {
@@ -31,6 +43,7 @@ int main(int argc, char **argv)
 		{ "deactivate", no_argument, NULL, OPT_DEACTIVATE },
 		{ "ignore-missing", no_argument, NULL, OPT_IGNORE_MISSING },
 		{ "keep-upper", no_argument, NULL, OPT_KEEP_UPPER },
+		{ "remove-bundle", no_argument, NULL, OPT_REMOVE_BUNDLE },
 		SRFS_COMMON_OPTIONS,
 		{ 0 },
 	};
@@ -62,6 +75,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_KEEP_UPPER:
 			o.keep_upper = true;
+			break;
+		case OPT_REMOVE_BUNDLE:
+			o.remove_bundle = true;
 			break;
 		default:
 			return srfs_cli_bad_option(argv);

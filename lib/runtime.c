@@ -40,6 +40,7 @@ static const struct srfs_record_key share_keys[] = {
 	{ "mntns", false },
 	{ "context", false },
 	{ "idmap", false },
+	{ "bundle", false },
 	{ 0 },
 };
 
@@ -209,6 +210,7 @@ void srfs_share_clear(struct srfs_share *s)
 	free(s->target);
 	free(s->upper);
 	free(s->idmap);
+	free(s->bundle);
 	*s = (struct srfs_share){ 0 };
 }
 
@@ -257,7 +259,9 @@ int srfs_share_load(struct srfs_state *st, const char *id, struct srfs_share *s)
 	const char *context = srfs_record_get(&rec, "context");
 	snprintf(s->context, sizeof(s->context), "%s", context ? context : "");
 	const char *idmap = srfs_record_get(&rec, "idmap");
-	if (idmap && (!valid_idmap(idmap) || !(s->idmap = strdup(idmap)))) {
+	const char *bundle = srfs_record_get(&rec, "bundle");
+	if ((idmap && (!valid_idmap(idmap) || !(s->idmap = strdup(idmap)))) ||
+	    (bundle && (bundle[0] != '/' || !(s->bundle = strdup(bundle))))) {
 		log_error("runtime record of share %s is corrupt: a value is malformed "
 			  "(shared-rootfs-recover sets it aside)", id);
 		srfs_share_clear(s);
@@ -299,6 +303,8 @@ int srfs_share_save(struct srfs_state *st, const struct srfs_share *s)
 		r = srfs_record_set(&rec, "context", s->context);
 	if (r == 0 && s->idmap)
 		r = srfs_record_set(&rec, "idmap", s->idmap);
+	if (r == 0 && s->bundle)
+		r = srfs_record_set(&rec, "bundle", s->bundle);
 	if (r < 0)
 		return log_errno(r, "cannot record share %s", s->id);
 	return save_runtime(st, SRFS_SHARES_DIR, s->id, "share", &rec);

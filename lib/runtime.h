@@ -82,6 +82,7 @@ struct srfs_share {
 	uint64_t upper_ino;
 	char context[256]; /* the image's SELinux label, which the share shows */
 	char *idmap;       /* the id map its mount applies, canonical (idmap.h); NULL: none */
+	char *bundle;      /* rootfs-bundle: the bundle directory, TARGET's parent; NULL: none */
 };
 
 void srfs_share_clear(struct srfs_share *s);

@@ -48,6 +48,12 @@ struct srfs_share_options {
 	 * snapshot: the snapshot's mount is.
 	 */
 	const char *idmap;
+	/*
+	 * rootfs-bundle: the bundle directory (absolute) whose rootfs TARGET
+	 * is, recorded with the share for rootfs-release --remove-bundle; NULL:
+	 * none.
+	 */
+	const char *bundle;
 };
 
 /* One share being made, as the share layer hands it to the mode. */
@@ -76,7 +82,7 @@ struct srfs_share_mode_ops {
 	const char *name;
 	/*
 	 * The program (in libexecdir) that makes and releases shares of this
-	 * mode, run as "PROGRAM share IMAGE ID TARGET [--idmap MAP]" and
+	 * mode, run as "PROGRAM share IMAGE ID TARGET [--idmap MAP] [--bundle DIR]" and
 	 * "PROGRAM release ID [--lazy]", because the mode needs libraries the
 	 * share path does not link.  NULL: the hooks below do it in process.
 	 */

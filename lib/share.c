@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
+#include "bundle-dir.h"
 #include "context.h"
 #include "crash.h"
 #include "idmap.h"
@@ -206,6 +207,24 @@ static int run_mode_helper(const struct srfs_share_mode_ops *ops, const char *co
 	return srfs_run_tool(ops->helper, args);
 }
 
+/* "PROGRAM share IMAGE ID TARGET [--idmap MAP] [--bundle DIR]" for a mode done out of process. */
+static int run_share_helper(const struct srfs_share_mode_ops *ops, const char *image,
+			    const char *id, const char *target, const struct srfs_share_options *o)
+{
+	const char *args[9] = { "share", image, id, target };
+	size_t n = 4;
+	if (o->idmap) {
+		args[n++] = "--idmap";
+		args[n++] = o->idmap;
+	}
+	if (o->bundle) {
+		args[n++] = "--bundle";
+		args[n++] = o->bundle;
+	}
+	args[n] = NULL;
+	return run_mode_helper(ops, args);
+}
+
 /* Enters the mount namespace NS (a descriptor). */
 static int enter_namespace(int ns)
 {
@@ -334,11 +353,8 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 		log_error("cannot share image %s: unknown share mode %d", image, (int)o->mode);
 		return -EINVAL;
 	}
-	if (ops->helper) {
-		const char *args[] = { "share", image, id, target_arg, o->idmap ? "--idmap" : NULL,
-				       o->idmap, NULL };
-		return run_mode_helper(ops, args);
-	}
+	if (ops->helper)
+		return run_share_helper(ops, image, id, target_arg, o);
 
 	char label_buf[SRFS_CONTEXT_MAX];
 	const char *label;
@@ -347,6 +363,8 @@ int srfs_share_create(struct srfs_state *st_arg, const char *image, const char *
 		return r;
 	if (o->idmap && (r = srfs_idmap_userns(o->idmap, &userns, &s.idmap)) < 0)
 		return r;
+	if (o->bundle && !(s.bundle = strdup(o->bundle)))
+		return log_errno(-ENOMEM, "cannot share image %s", image);
 	r = open_target(target_arg, o->target_mntns, &target_fd, &s.target, &own_ns, &s.mntns);
 	if (r < 0)
 		return r;
@@ -591,6 +609,19 @@ int srfs_share_clear_locked(struct srfs_state *st, const struct srfs_share *s,
 	return srfs_share_forget(st, s->id);
 }
 
+/* --remove-bundle: S was made by rootfs-bundle, and its directory holds only what it made. */
+static int check_bundle(const struct srfs_share *s)
+{
+	if (!s->bundle) {
+		log_error("share %s was not made by rootfs-bundle: it has no bundle directory to "
+			  "remove (release it without --remove-bundle)",
+			  s->id);
+		return -EINVAL;
+	}
+	int r = srfs_bundle_dir_check(s->bundle);
+	return r == -ENOENT ? 0 : r;
+}
+
 int srfs_share_release(struct srfs_state *st_arg, const char *id_arg, const char *target_arg,
 		       const struct srfs_release_options *o)
 {
@@ -633,10 +664,13 @@ int srfs_share_release(struct srfs_state *st_arg, const char *id_arg, const char
 	const struct srfs_share_mode_ops *ops = srfs_share_ops(&s);
 	if (!ops)
 		return -EBADMSG;
+	if (o->remove_bundle && (r = check_bundle(&s)) < 0)
+		return r;
 	if (ops->helper) {
 		srfs_lock_release(&share_lock);
 		const char *args[] = { "release", id, o->lazy ? "--lazy" : NULL, NULL };
-		return run_mode_helper(ops, args);
+		r = run_mode_helper(ops, args);
+		return r < 0 || !o->remove_bundle ? r : srfs_bundle_dir_remove(s.bundle, true);
 	}
 
 	r = srfs_share_clear_locked(st, &s,
@@ -646,6 +680,8 @@ int srfs_share_release(struct srfs_state *st_arg, const char *id_arg, const char
 		return r;
 	log_verbose("container %s released image %s", id, s.image);
 	srfs_lock_release(&share_lock);
+	if (o->remove_bundle && (r = srfs_bundle_dir_remove(s.bundle, true)) < 0)
+		return r;
 
 	if (o->deactivate) {
 		const char *args[] = { "--quiet", "--if-unused", s.image, NULL };

@@ -33,6 +33,9 @@ struct srfs_release_options {
 	bool ignore_missing; /* an unknown share is not an error */
 	bool keep_upper;     /* overlay: keep the upper directory (what the container wrote) */
 	bool if_unmounted;   /* shared-rootfs-recover: leave a share that is mounted alone */
+	/* rootfs-bundle's share: also remove its bundle directory (bundle-dir.h), which
+	 * must hold nothing else (checked before the share is released) */
+	bool remove_bundle;
 };
 
 /* rootfs-release: by ID, or (ID NULL) by TARGET; ST as for srfs_share_create, O NULL: defaults. */

@@ -247,7 +247,7 @@ static int snap_share_mount(struct snap_share *x, bool *made_device)
 }
 
 int srfs_snapshot_share(const char *image, const char *id, const char *target,
-			const char *idmap)
+			const char *idmap, const char *bundle)
 {
 	_cleanup_(snap_share_clear) struct snap_share x = {
 		.image = image, .id = id, .idmap = idmap, .st = SRFS_STATE_INIT,
@@ -257,6 +257,8 @@ int srfs_snapshot_share(const char *image, const char *id, const char *target,
 	char owner[SRFS_NAME_MAX + 1];
 	bool made_device = false;
 
+	if (bundle && !(x.s.bundle = strdup(bundle)))
+		return log_errno(-ENOMEM, "cannot share image %s", image);
 	int r = snap_share_begin(&x, target);
 	if (r == 0)
 		r = snap_share_earlier(&x);

@@ -126,6 +126,17 @@ idle"
 	assert_output ""
 	run complete_words rootfs-list --j
 	assert_output "--json"
+	run complete_words rootfs-bundle ""
+	assert_output "base
+idle"
+	run complete_words rootfs-bundle base ""   # a new container id
+	assert_output ""
+	run complete_words rootfs-bundle --mode s
+	assert_output "snapshot"
+	run complete_words rootfs-bundle --id
+	assert_output "--idmap"
+	run complete_words rootfs-release --remove
+	assert_output "--remove-bundle"
 }
 
 @test "make install and make uninstall honour DESTDIR, PREFIX and sbindir" {

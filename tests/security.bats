@@ -6,8 +6,8 @@ load helpers/common
 load helpers/share
 
 TOOLS="thinpool-create thinpool-status thinpool-remove image-create image-remove image-list
-	image-activate image-deactivate rootfs-share rootfs-release rootfs-list shared-rootfs-boot
-	shared-rootfs-recover mount.shared-rootfs umount.shared-rootfs"
+	image-activate image-deactivate rootfs-share rootfs-release rootfs-list rootfs-bundle
+	shared-rootfs-boot shared-rootfs-recover mount.shared-rootfs umount.shared-rootfs"
 
 setup() {
 	require_root
@@ -34,11 +34,12 @@ teardown() {
 @test "every tool run by another user says root is needed, before touching anything" {
 	chmod 755 "$BATS_TEST_TMPDIR"
 	for t in thinpool-create thinpool-remove image-create image-remove image-activate \
-		image-deactivate rootfs-share rootfs-release shared-rootfs-recover; do
+		image-deactivate rootfs-share rootfs-release rootfs-bundle shared-rootfs-recover; do
 		case $t in
 		thinpool-create) args="p --data /d --metadata /m" ;;
 		image-create) args="p i --size 8M" ;;
 		rootfs-share) args="img c1 /tmp" ;;
+		rootfs-bundle) args="img c1 /tmp/b" ;;
 		shared-rootfs-recover) args="" ;;
 		*) args="x" ;;
 		esac

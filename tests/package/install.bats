@@ -17,7 +17,7 @@ unset SHARED_ROOTFS_RUNDIR SHARED_ROOTFS_STATEDIR SHARED_ROOTFS_CONFDIR
 LAYERS=/run/srfs-overlay
 POOL=pkgpool
 TOOLS="thinpool-create thinpool-status thinpool-remove image-create image-remove image-list
-image-config image-verity image-activate image-deactivate rootfs-share rootfs-release rootfs-list shared-rootfs-boot
+image-config image-verity image-activate image-deactivate rootfs-share rootfs-release rootfs-list rootfs-bundle shared-rootfs-boot
 shared-rootfs-recover"
 
 # What the overlay's upper layer holds, that is every change made to the root: each

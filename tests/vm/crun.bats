@@ -84,23 +84,11 @@ done"
 		--config.cmd 'echo "$GREETING from $(pwd)"' --config.env GREETING=hello \
 		--config.workingdir /etc >/dev/null
 	image-create -q "$POOL" web --from-oci L:web
-	mkdir -p web1/rootfs
-	rootfs-share web web1 "$PWD/web1/rootfs"
-	(cd web1 && crun spec)
-	# config.json's process from the image's config, as the man page says.
-	image-config --json web | python3 -S -c "
-import json, sys
-image = json.load(sys.stdin)['config']
-c = json.load(open('web1/config.json'))
-c['root'] = {'path': 'rootfs', 'readonly': True}
-c['process']['terminal'] = False
-c['process']['args'] = image.get('Entrypoint', []) + image.get('Cmd', [])
-c['process']['env'] += image.get('Env', [])
-c['process']['cwd'] = image.get('WorkingDir') or '/'
-json.dump(c, open('web1/config.json', 'w'))"
-	run bash -c "cd web1 && crun run web1-$$ </dev/null"
+	image-config web >/dev/null
+	rootfs-bundle web web1 "$PWD/web1"
+	run crun run -b "$PWD/web1" "web1-$$" </dev/null
 	assert_success
 	assert_output "hello from /etc"
-	rootfs-release --deactivate web1
-	[ -z "$(rootfs-list)" ]
+	rootfs-release --remove-bundle --deactivate web1
+	[ -z "$(rootfs-list)" ] && [ ! -e web1 ]
 }
