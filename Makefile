@@ -103,7 +103,7 @@ SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list \
 	image-config image-activate image-deactivate image-verity rootfs-share rootfs-release \
 	rootfs-list shared-rootfs-boot \
-	shared-rootfs-recover
+	shared-rootfs-recover shared-rootfs-runtime
 thinpool-create_PKGS := devmapper blkid
 thinpool-status_PKGS := devmapper blkid json-c
 thinpool-remove_PKGS := devmapper blkid
@@ -126,6 +126,13 @@ rootfs-share_LDFLAGS := -static-pie
 rootfs-release_LDFLAGS := -static-pie
 endif
 rootfs-list_PKGS := json-c
+# The OCI runtime wrapper runs once per runtime command an engine gives: linked
+# statically too (json-c's archive), so that a command it passes through costs one
+# execv more than the runtime alone.
+shared-rootfs-runtime_PKGS := json-c
+ifeq ($(SHARE_PATH_STATIC),1)
+shared-rootfs-runtime_LDFLAGS := -static-pie
+endif
 shared-rootfs-boot_PKGS := devmapper blkid libselinux
 shared-rootfs-recover_PKGS := devmapper blkid
 # The mount(8) helpers, installed into helperdir.
