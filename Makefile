@@ -227,11 +227,12 @@ VM_SUITES ?= tests/vm/*.bats tests/vm/selinux/*.bats
 # Again in a guest booted with SELinux enabled and the reference policy loaded.
 VM_SELINUX_SUITES ?= tests/vm/selinux/*.bats
 # make check runs the longest suites in halves, side by side, so that both CPUs work on
-# them: the VM suites in two guests (A: the crash, bad-input and idmap suites and the
-# small ones, verity; B: the rest, about as long), the host suites under ASan/UBSan in two bats runs.
+# them: the VM suites in two guests (A: the crash, bad-input, idmap and runtime-wrapper
+# suites and the small ones, verity; B: the rest, about as long), the host suites under ASan/UBSan in two bats runs.
 # A suite not named in an _A list goes to B.
 VM_SUITES_A := tests/vm/recover.bats tests/vm/bad-input.bats tests/vm/boot.bats \
-	tests/vm/dm-thin.bats tests/vm/udev.bats tests/vm/idmap.bats tests/vm/verity.bats
+	tests/vm/dm-thin.bats tests/vm/udev.bats tests/vm/idmap.bats tests/vm/verity.bats \
+	tests/vm/runtime.bats
 VM_SUITES_B := $(filter-out $(VM_SUITES_A),$(sort $(wildcard tests/vm/*.bats))) \
 	$(sort $(wildcard tests/vm/selinux/*.bats))
 HOST_SUITES_A := tests/hostile.bats tests/bench.bats tests/security.bats

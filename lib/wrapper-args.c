@@ -68,7 +68,7 @@ static const struct opt create_opts[] = {
 
 static const struct opt delete_opts[] = {
 	{ "force", 'f', false, O_FORCE },
-	{ "regex", 'r', true, O_REGEX },
+	{ "regex", 'r', false, O_REGEX },
 	{ 0 },
 };
 

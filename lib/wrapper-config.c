@@ -252,8 +252,9 @@ int srfs_wrapper_config_rewrite(int dir_fd, const char *name, const char *what,
 	int r;
 
 	/* Rewritten before (a create that did not finish): NAME.orig is the original. */
+	orig_name(orig, name);
 	bool again = streq(c->root_path, root_path) &&
-		     fstatat(dir_fd, orig_name(orig, name), &st, AT_SYMLINK_NOFOLLOW) == 0;
+		     fstatat(dir_fd, orig, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if (!json_object_object_get_ex(c->doc, "root", &root) ||
 	    !(path = json_object_new_string(root_path)))
 		return log_errno(-ENOMEM, "cannot rewrite %s", what);
