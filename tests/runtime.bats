@@ -69,6 +69,12 @@ make_recording_runtime() {
 	assert_output --partial "--bundle=DIR"
 }
 
+# The recording runtime got "create --bundle b --pid-file p c2" and descriptor 3.
+same_create_args() {
+	[ "$(cat rt.args)" = "$(printf '[%s]\n' create --bundle b --pid-file p c2)" ]
+	[[ "$(cat rt.fds)" = "0 1 2 3 "* ]]
+}
+
 @test "every argument, descriptor and exit status passes through unchanged" {
 	make_recording_runtime
 	export SHARED_ROOTFS_RUNTIME=$PWD/rt
@@ -98,13 +104,7 @@ line]
 	ino=$(stat -c %i b/config.json)
 	RT_STATUS=3 run shared-rootfs-runtime create --bundle b --pid-file p c2 3</dev/null
 	assert_failure 3
-	[ "$(cat rt.args)" = "[create]
-[--bundle]
-[b]
-[--pid-file]
-[p]
-[c2]" ]
-	[[ "$(cat rt.fds)" = "0 1 2 3 "* ]]
+	same_create_args
 	cmp b/config.json orig.json
 	[ "$(stat -c %i b/config.json)" = "$ino" ]
 	[ ! -e b/shared-rootfs ] && [ ! -e b/config.json.orig ]
@@ -115,13 +115,7 @@ line]
 	cp b/config.json orig.json
 	RT_STATUS=3 run shared-rootfs-runtime create --bundle b --pid-file p c2 3</dev/null
 	assert_failure 3
-	[ "$(cat rt.args)" = "[create]
-[--bundle]
-[b]
-[--pid-file]
-[p]
-[c2]" ]
-	[[ "$(cat rt.fds)" = "0 1 2 3 "* ]]
+	same_create_args
 	[ "$(cat rt.root)" = "$PWD/b/shared-rootfs" ]
 	cmp b/config.json orig.json
 	no_leftovers
