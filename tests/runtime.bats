@@ -432,20 +432,23 @@ assert e[\"level\"] == \"error\" and sys.argv[1] in e[\"msg\"] and e[\"time\"].e
 		for i in $(seq $n); do
 			wrapper run --detach --bundle b$i c$i </dev/null >out$i 2>&1
 			if [ $i = 1 ]; then
-				for _ in $(seq 100); do grep -q read out1 && break; sleep 0.1; done
+				for _ in $(seq 300); do grep -q read out1 && break; sleep 0.1; done
 				loop=$(sed -n "s|^device=/dev/||p" "$SHARED_ROOTFS_RUNDIR/images/img")
 				read1=$(awk "{ print \$3 }" /sys/block/$loop/stat)
 			fi
 		done
 		for i in $(seq $n); do
-			for _ in $(seq 100); do grep -q read out$i && break; sleep 0.1; done
-			grep -q read out$i
+			for _ in $(seq 300); do grep -q read out$i && break; sleep 0.1; done
+			grep -q read out$i || { echo "container $i: $(cat out$i)" >&2; exit 1; }
 		done
 		# Every share is a mount of the image'"'"'s one file system; containers 2..110 read
-		# no block of it (the page cache has them), and no device was made for them.
+		# no block of it (the page cache has them: this host'"'"'s proactive reclaim may
+		# evict a page now and then, but not the 4 MiB each would read), and no device
+		# was made for them.
 		[ "$(rootfs-list img | tail -n +2 | wc -l)" = $n ]
 		[ "$(for i in $(seq $n); do stat -c %d b$i/shared-rootfs/big; done | sort -u | wc -l)" = 1 ]
-		[ "$(awk "{ print \$3 }" /sys/block/$loop/stat)" = "$read1" ]
+		grown=$(($(awk "{ print \$3 }" /sys/block/$loop/stat) - read1))
+		[ "$grown" -lt 8192 ] || { echo "containers 2..$n read $grown sectors" >&2; exit 1; }
 		[ "$(losetup -j "$PWD/img.img" | wc -l)" = 1 ]
 		for i in $(seq $n); do wrapper kill c$i KILL; done
 		for i in $(seq $n); do wait_stopped c$i; wrapper delete c$i; done

@@ -65,21 +65,23 @@ hello from img" ]
 @test "podman 4.3 runs containers through the wrapper: --runtime, --annotation, --rootfs of an empty directory" {
 	command -v podman >/dev/null || fail "podman is not installed (package podman)"
 	mkdir -p empty net
-	# The test's own storage and state; the wrapper's state directories reach the runtime
-	# through conmon's environment (a real host uses the default ones).
+	# podman runs the runtime with an environment of its own: the test's state
+	# directories are set in front of the wrapper (installed, it uses the default ones).
+	printf '#!/bin/sh\nSHARED_ROOTFS_RUNDIR=%s SHARED_ROOTFS_STATEDIR=%s exec %s "$@"\n' \
+		"$SHARED_ROOTFS_RUNDIR" "$SHARED_ROOTFS_STATEDIR" "$SRFS_BUILD/shared-rootfs-runtime" >rt
+	chmod 755 rt
+	# The test's own storage, state and network configuration.
 	cat >containers.conf <<-EOF
 		[network]
 		network_config_dir = "$PWD/net"
 		[engine]
 		events_logger = "none"
-		conmon_env_vars = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			"SHARED_ROOTFS_RUNDIR=$SHARED_ROOTFS_RUNDIR", "SHARED_ROOTFS_STATEDIR=$SHARED_ROOTFS_STATEDIR"]
 		[engine.runtimes]
-		shared-rootfs = ["$SRFS_BUILD/shared-rootfs-runtime"]
+		shared-rootfs = ["$PWD/rt"]
 	EOF
 	export CONTAINERS_CONF=$PWD/containers.conf
 	PODMAN="podman --root $PWD/storage --runroot $PWD/runroot --storage-driver vfs --cgroup-manager cgroupfs"
-	run $PODMAN run --rm --network none --read-only --runtime "$SRFS_BUILD/shared-rootfs-runtime" \
+	run $PODMAN run --rm --network none --read-only --runtime "$PWD/rt" \
 		--annotation org.shared-rootfs.image=img --rootfs "$PWD/empty" /bin/sh -c 'cat /etc/motd; touch /etc/x 2>/dev/null || echo read-only'
 	assert_success
 	assert_output "hello from img
