@@ -106,7 +106,7 @@ SRFS_CFLAGS := $(WARNINGS) $(CFLAGS) -MMD -MP
 TOOLS := thinpool-create thinpool-status thinpool-remove image-create image-remove image-list \
 	image-config image-activate image-deactivate image-verity rootfs-share rootfs-release \
 	rootfs-list rootfs-bundle shared-rootfs-boot \
-	shared-rootfs-recover
+	shared-rootfs-recover shared-rootfs-runtime
 thinpool-create_PKGS := devmapper blkid
 thinpool-status_PKGS := devmapper blkid json-c
 thinpool-remove_PKGS := devmapper blkid
@@ -131,6 +131,13 @@ endif
 rootfs-list_PKGS := json-c
 # rootfs-bundle reads the image's OCI config (checked against its digest) and writes JSON.
 rootfs-bundle_PKGS := json-c libcrypto
+# The OCI runtime wrapper runs once per runtime command an engine gives: linked
+# statically too (json-c's archive), so that a command it passes through costs one
+# execv more than the runtime alone.
+shared-rootfs-runtime_PKGS := json-c
+ifeq ($(SHARE_PATH_STATIC),1)
+shared-rootfs-runtime_LDFLAGS := -static-pie
+endif
 shared-rootfs-boot_PKGS := devmapper blkid libselinux
 shared-rootfs-recover_PKGS := devmapper blkid
 # The mount(8) helpers, installed into helperdir.
@@ -228,11 +235,12 @@ VM_SUITES ?= tests/vm/*.bats tests/vm/selinux/*.bats
 # Again in a guest booted with SELinux enabled and the reference policy loaded.
 VM_SELINUX_SUITES ?= tests/vm/selinux/*.bats
 # make check runs the longest suites in halves, side by side, so that both CPUs work on
-# them: the VM suites in two guests (A: the crash, bad-input and idmap suites and the
-# small ones, verity; B: the rest, about as long), the host suites under ASan/UBSan in two bats runs.
+# them: the VM suites in two guests (A: the crash, bad-input, idmap and runtime-wrapper
+# suites and the small ones, verity; B: the rest, about as long), the host suites under ASan/UBSan in two bats runs.
 # A suite not named in an _A list goes to B.
 VM_SUITES_A := tests/vm/recover.bats tests/vm/bad-input.bats tests/vm/boot.bats \
-	tests/vm/dm-thin.bats tests/vm/udev.bats tests/vm/idmap.bats tests/vm/verity.bats
+	tests/vm/dm-thin.bats tests/vm/udev.bats tests/vm/idmap.bats tests/vm/verity.bats \
+	tests/vm/runtime.bats
 VM_SUITES_B := $(filter-out $(VM_SUITES_A),$(sort $(wildcard tests/vm/*.bats))) \
 	$(sort $(wildcard tests/vm/selinux/*.bats))
 HOST_SUITES_A := tests/hostile.bats tests/bench.bats tests/security.bats

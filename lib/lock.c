@@ -10,6 +10,7 @@
 #include "state.h"
 
 static const char *const level_names[] = {
+	[SRFS_LOCK_CONTAINER] = "container",
 	[SRFS_LOCK_CATALOG] = "catalog",
 	[SRFS_LOCK_POOL] = "pool",
 	[SRFS_LOCK_IMAGE] = "image",
@@ -52,7 +53,7 @@ static int take(struct srfs_lock *lock, struct srfs_state *st, enum srfs_lock_le
 {
 	int dir_fd;
 
-	if (level < SRFS_LOCK_CATALOG || level > SRFS_LOCK_SHARE)
+	if (level < SRFS_LOCK_CONTAINER || level > SRFS_LOCK_SHARE)
 		return log_errno(-EINVAL, "internal error: lock level %d", (int)level);
 	if (name)
 		snprintf(lock->file, sizeof(lock->file), "%s.%s", level_names[level], name);
@@ -72,7 +73,7 @@ static int take(struct srfs_lock *lock, struct srfs_state *st, enum srfs_lock_le
 int srfs_lock_take(struct srfs_lock *lock, struct srfs_state *st, enum srfs_lock_level level,
 		   const char *name, bool shared)
 {
-	if (level >= SRFS_LOCK_CATALOG && level <= SRFS_LOCK_SHARE && st->held_locks >> level) {
+	if (level >= SRFS_LOCK_CONTAINER && level <= SRFS_LOCK_SHARE && st->held_locks >> level) {
 		log_error("internal error: %s lock taken while holding a lock of a later level",
 			  level_names[level]);
 		return -EDEADLK;

@@ -13,6 +13,10 @@
  * instead of risking a deadlock.  The set held belongs to the state, so
  * threads that each have a state of their own lock independently.  The levels:
  *
+ *   0 SRFS_LOCK_CONTAINER "container.ID"  a container of the runtime wrapper
+ *                                      (shared-rootfs-runtime): its record, from the
+ *                                      create that shares its image to the release;
+ *                                      taken before anything else
  *   1 SRFS_LOCK_CATALOG  "catalog"     pools and images: create, remove, intents
  *   2 SRFS_LOCK_POOL     "pool.NAME"   a pool's device, thin ids, transaction id
  *   3 SRFS_LOCK_IMAGE    "image.NAME"  an image's activation and mount: exclusive to
@@ -38,6 +42,7 @@
 #define SRFS_LOCK_FILE_MAX (SRFS_NAME_MAX + 16)
 
 enum srfs_lock_level {
+	SRFS_LOCK_CONTAINER = 0,
 	SRFS_LOCK_CATALOG = 1,
 	SRFS_LOCK_POOL = 2,
 	SRFS_LOCK_IMAGE = 3,

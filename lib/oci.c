@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "jsondoc.h"
 #include "oci.h"
 #include "util.h"
 
@@ -106,27 +107,6 @@ static const char *string_member(struct json_object *o, const char *key)
 {
 	struct json_object *v = member(o, key, json_type_string);
 	return v ? json_object_get_string(v) : NULL;
-}
-
-/* Parses LEN bytes of BUF (a whole document, nothing after it); NULL when invalid. */
-static struct json_object *parse_json(const char *buf, size_t len)
-{
-	struct json_tokener *tok = json_tokener_new_ex(32);
-	struct json_object *o;
-
-	if (!tok || len > SRFS_OCI_JSON_MAX) {
-		json_tokener_free(tok);
-		return NULL;
-	}
-	o = json_tokener_parse_ex(tok, buf, (int)len);
-	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
-		  json_tokener_get_parse_end(tok) != len ||
-		  !json_object_is_type(o, json_type_object))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
 }
 
 /* ---- blobs ------------------------------------------------------------------------------ */
@@ -286,7 +266,7 @@ static int read_json_blob(const struct srfs_oci_image *img, const struct descrip
 			  what, d->digest, digest);
 		return -EBADMSG;
 	}
-	*out = parse_json(buf, len);
+	*out = srfs_jsondoc_parse(buf, len, SRFS_OCI_JSON_MAX);
 	if (!*out) {
 		log_error("%s: %s %s is not a JSON object", img->layout, what, d->digest);
 		return -EBADMSG;
@@ -672,7 +652,7 @@ static int read_layout_file(const struct srfs_oci_image *img, const char *name,
 	}
 	if (r < 0)
 		return log_errno(r, "%s: cannot read %s", img->layout, name);
-	*out = parse_json(buf, len);
+	*out = srfs_jsondoc_parse(buf, len, SRFS_OCI_JSON_MAX);
 	if (!*out) {
 		log_error("%s: %s is not a JSON object", img->layout, name);
 		return -EBADMSG;

@@ -19,6 +19,10 @@
  *  3. shares    (share)  a share whose mount is there is kept; any other is
  *               released: its record, target index entry, upper directory
  *               (one the caller chose is kept) and snapshot device and id.
+ *     containers (container, share)  the runtime wrapper's: one whose create
+ *               did not finish (its lock free, its record "creating") is
+ *               undone: its share released, its config.json put back; the
+ *               record of one whose share is gone is removed.
  *  4. mounts    (image)  an active image whose mount is gone is deactivated;
  *               a mount of an image with no record (a crash before the
  *               record) is unmounted; image and build devices that no record
@@ -47,6 +51,7 @@
 #include "snapshot.h"
 #include "thinid.h"
 #include "util.h"
+#include "wrapper-record.h"
 
 #define DM_IMG_PREFIX "srfs-img:"
 #define DM_BUILD_PREFIX "srfs-build:"
@@ -559,6 +564,8 @@ int srfs_recover(void)
 			ret = r;
 	}
 	if ((r = recover_shares(&st, have_dm)) < 0)
+		ret = r;
+	if ((r = srfs_container_recover(&st)) < 0)
 		ret = r;
 	if ((r = recover_mounts(&st, &dm, have_dm)) < 0)
 		ret = r;

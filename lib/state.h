@@ -32,7 +32,7 @@ enum {
 };
 
 /* Subdirectories of the runtime directory, each opened (and checked) once per state. */
-#define SRFS_STATE_RUN_DIRS 8
+#define SRFS_STATE_RUN_DIRS 12
 struct srfs_state_dirs {
 	const char *name[SRFS_STATE_RUN_DIRS];
 	int fd[SRFS_STATE_RUN_DIRS];

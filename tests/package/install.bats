@@ -18,7 +18,7 @@ LAYERS=/run/srfs-overlay
 POOL=pkgpool
 TOOLS="thinpool-create thinpool-status thinpool-remove image-create image-remove image-list
 image-config image-verity image-activate image-deactivate rootfs-share rootfs-release rootfs-list rootfs-bundle shared-rootfs-boot
-shared-rootfs-recover"
+shared-rootfs-recover shared-rootfs-runtime"
 
 # What the overlay's upper layer holds, that is every change made to the root: each
 # entry's type, mode, owner and path, a symbolic link's target, a regular file's
