@@ -44,14 +44,14 @@ setup() {
 	[ -z "$(losetup -n -O BACK-FILE | grep srfs-bench)" ]
 }
 
-@test "bench/engines (tiny, host only) times shared and overlay2 containers through crun side by side, and cleans up" {
+@test "bench/engines (tiny, host only) times shared, wrapper and overlay2 containers through crun side by side, and cleans up" {
 	command -v crun >/dev/null || skip "crun is not installed (package crun)"
 	run in_mount_ns env BENCH_HOST_ONLY=1 "$BATS_TEST_DIRNAME/../bench/engines" 3 2
 	assert_success
-	assert_line "| | shared | overlay2 |"
+	assert_line "| | shared | wrapper | overlay2 |"
 	for r in "3 in a row: median" "3 in a row: p99" "2 at once: median" "2 at once: p99" \
 		"in a row: prepare, median" "in a row: crun run, median" "in a row: release, median"; do
-		assert_line --regexp "^\| $r \| [0-9.]+ \| [0-9.]+ \([0-9.]+x\) \|$"
+		assert_line --regexp "^\| $r \| [0-9.]+ \| [0-9.]+ \([0-9.]+x\) \| [0-9.]+ \([0-9.]+x\) \|$"
 	done
 	[ -z "$(ls /tmp | grep '^srfs-bench-engines\.')" ]
 	! grep -q srfs-bench /proc/self/mountinfo
