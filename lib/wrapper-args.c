@@ -135,7 +135,9 @@ static int take_option(const struct opt *t, int argc, char *const *argv, int *i,
 
 	if (arg[1] == '-' || o || name[len] == '=') {
 		if (!o || !o->value) {
-			if (o)
+			/* A flag given a value: Go's flags take "--detach=false" as off. */
+			const char *v = name[len] == '=' ? name + len + 1 : "true";
+			if (o && !streq(v, "false") && !streq(v, "0"))
 				apply(a, o->id, NULL);
 			return 0;
 		}

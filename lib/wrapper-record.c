@@ -171,7 +171,9 @@ static int own_share(struct srfs_state *st, const struct srfs_container *c)
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return r == -EBADMSG ? 1 : r; /* unreadable: released as the id's */
+		/* Records are replaced whole, so an unreadable one is not a crash of ours:
+		 * it is left to shared-rootfs-recover, which reports it. */
+		return r == -EBADMSG ? 0 : r;
 	return streq(s.target, c->target);
 }
 

@@ -201,15 +201,21 @@ static int share_container(struct srfs_state *st, struct create *x, struct srfs_
 	if ((r = srfs_share_create(st, c->image, c->id, x->target, &x->o)) < 0)
 		return r;
 	srfs_crash_point("shared-rootfs-runtime:share");
-	ino_t ino;
-	c->config = strdup(x->config);
-	if (!c->config)
+	/* The config is named in the record only once it was rewritten: the undo puts back
+	 * a config.json.orig only for the file this rewrite made (its inode). */
+	ino_t ino = 0;
+	char *config = strdup(x->config);
+	if (!config)
 		return log_errno(-ENOMEM, "container %s", c->id);
 	r = srfs_wrapper_config_rewrite(x->config_dir_fd, x->config_name, x->config, &x->cfg,
 					x->target, &ino);
+	if (r < 0) {
+		free(config);
+		return r;
+	}
+	c->config = config;
 	c->config_ino = ino;
-	if (r == 0)
-		r = srfs_container_save(st, c);
+	r = srfs_container_save(st, c);
 	if (r == 0)
 		srfs_crash_point("shared-rootfs-runtime:config");
 	return r;

@@ -43,6 +43,11 @@ TEST(wrapper_args_forms)
 	CHECK(a.command == SRFS_WRAPPER_RUN);
 	CHECK(streq_or_null(a.root, "/r") && streq_or_null(a.log, "/l"));
 	CHECK(streq_or_null(a.bundle, "DIR") && streq_or_null(a.id, "c2") && a.detach);
+	/* A flag set to false, as Go's flags take it, is off. */
+	CHECK(PARSE(&a, "run", "--detach=false", "-b", "DIR", "c2") == 0);
+	CHECK(!a.detach && streq_or_null(a.id, "c2"));
+	CHECK(PARSE(&a, "run", "--detach=true", "c2") == 0);
+	CHECK(a.detach);
 	CHECK(PARSE(&a, "create", "-b", "x", "-f", "other.json", "--", "-odd-id") == 0);
 	CHECK(streq_or_null(a.bundle, "x") && streq_or_null(a.config, "other.json"));
 	CHECK(streq_or_null(a.id, "-odd-id"));
